@@ -1,0 +1,48 @@
+import type { Readable } from "node:stream";
+
+/** What putting a stream into the store tells about it. */
+export interface StoredBlob {
+  /** `sha256:<hex>`: the content address, also the key to open it again. */
+  key: string;
+  sha256: string;
+  size: number;
+  /** The first bytes, for detecting the real type without reading the blob again. */
+  head: Buffer;
+}
+
+/**
+ * Content-addressed storage for raw mails and files. Putting the same bytes twice stores
+ * them once. Streams in and out: a video of hundreds of MB is never held in memory.
+ */
+export interface BlobStore {
+  put(content: Readable, options?: { maxBytes?: number }): Promise<StoredBlob>;
+  open(key: string): Readable;
+  has(key: string): Promise<boolean>;
+  size(key: string): Promise<number>;
+}
+
+export class BlobTooLargeError extends Error {
+  readonly code = "BLOB_TOO_LARGE";
+  constructor(readonly limit: number) {
+    super(`content exceeds the limit of ${limit} bytes`);
+  }
+}
+
+export class BlobNotFoundError extends Error {
+  readonly code = "BLOB_NOT_FOUND";
+  constructor(readonly key: string) {
+    super(`no blob ${key}`);
+  }
+}
+
+export const HEAD_BYTES = 4100;
+
+export function keyOf(sha256: string): string {
+  return `sha256:${sha256}`;
+}
+
+export function shaOf(key: string): string {
+  const m = /^sha256:([0-9a-f]{64})$/.exec(key);
+  if (!m?.[1]) throw new BlobNotFoundError(key);
+  return m[1];
+}

@@ -1,0 +1,28 @@
+import { fileURLToPath } from "node:url";
+import { drizzle } from "drizzle-orm/node-postgres";
+import { migrate } from "drizzle-orm/node-postgres/migrator";
+import type pg from "pg";
+
+export const migrationsFolder = fileURLToPath(new URL("../../../migrations", import.meta.url));
+
+/** Arbitrary but fixed: serialises concurrent `migrate` runs (several services starting at once). */
+const MIGRATION_LOCK = 7_210_531;
+
+/**
+ * Applies every migration not yet applied; running it again changes nothing.
+ * Lock and migration share one connection, so this also works against PGlite's
+ * single-connection socket.
+ */
+export async function migrateDatabase(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("select pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    try {
+      await migrate(drizzle(client), { migrationsFolder });
+    } finally {
+      await client.query("select pg_advisory_unlock($1)", [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,56 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from "bullmq";
+import { Redis } from "ioredis";
+import { jobs, type JobData, type JobName } from "./jobs.ts";
+
+export interface QueueSettings {
+  redisUrl: string;
+  /** Key prefix in Redis; tests use their own so they never see each other's jobs. */
+  prefix?: string;
+}
+
+/** BullMQ needs `maxRetriesPerRequest: null` on worker connections, or a blocked read throws. */
+export function redisConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+}
+
+export function connectionOf(settings: QueueSettings): { connection: ConnectionOptions; prefix: string } {
+  return { connection: redisConnection(settings.redisUrl), prefix: settings.prefix ?? "baosong" };
+}
+
+/** Where jobs are added. One instance per process; `close()` on shutdown. */
+export class JobQueues {
+  private readonly queues = new Map<string, Queue>();
+  private readonly connection: Redis;
+
+  constructor(private readonly settings: QueueSettings) {
+    this.connection = redisConnection(settings.redisUrl);
+  }
+
+  queue(name: string): Queue {
+    let q = this.queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: this.connection, prefix: this.settings.prefix ?? "baosong" });
+      this.queues.set(name, q);
+    }
+    return q;
+  }
+
+  async add<N extends JobName>(name: N, data: JobData<N>, jobId: string, extra: JobsOptions = {}): Promise<void> {
+    const spec = jobs[name];
+    const payload = spec.schema.parse(data);
+    await this.queue(spec.queue).add(name, payload, {
+      jobId,
+      attempts: spec.attempts,
+      backoff: { type: "exponential", delay: 2_000 },
+      // Keep finished jobs for a while so a repeated enqueue of the same id stays a no-op.
+      removeOnComplete: { age: 7 * 24 * 3600, count: 50_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+      ...extra,
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.connection.disconnect();
+  }
+}
