@@ -2,3 +2,5 @@ export * as schema from "./schema/index.ts";
 export * from "./schema/index.ts";
 export * from "./client.ts";
 export * from "./migrate.ts";
+export * from "./repositories/campaigns.repository.ts";
+export * from "./repositories/filings.repository.ts";

@@ -1,0 +1,128 @@
+import type { Campaign, DocumentKind } from "./campaign.ts";
+import { composeAcknowledgement, type ComposedMail, type OwedItem } from "./acknowledgement.ts";
+import { attributeMessage, type Attribution, type RosterEntry } from "./attribution.ts";
+import { detectAutoReply, type AutoReplyVerdict } from "./auto-reply.ts";
+import { campaignDay } from "./campaign-time.ts";
+import { classifyByNameAndType } from "./classification.ts";
+import { finding, type Finding } from "./finding.ts";
+import { readSenderAuth, type SenderAuth } from "./sender-auth.ts";
+
+/** What the mail adapter read from a raw message; no I/O handles, just facts. */
+export interface MailFacts {
+  messageId: string | null;
+  fromAddress: string | null;
+  replyTo: string | null;
+  subject: string | null;
+  contentType: string | null;
+  headers: ReadonlyMap<string, string>;
+  authenticationResults: readonly string[];
+  text: string;
+  parts: readonly {
+    position: number;
+    filename: string;
+    mediaType: string;
+    sizeBytes: number;
+  }[];
+  problems: readonly { code: string; filename: string | null; detail: string }[];
+}
+
+export interface FiledDocument {
+  position: number;
+  kind: DocumentKind;
+  classifiedBy: string;
+  activityDay: string;
+}
+
+export interface FilingPlan {
+  messageId: string;
+  attribution: Attribution;
+  auth: SenderAuth;
+  autoReply: AutoReplyVerdict;
+  status: "filed" | "unattributed";
+  documents: FiledDocument[];
+  /** Findings about the message as a whole, or about a part by its position. */
+  findings: (Finding & { position: number | null })[];
+  /** Where a 回执 would go: Reply-To, else From. */
+  replyAddress: string | null;
+  senderOnRoster: boolean;
+}
+
+export interface UnderstandInput {
+  mail: MailFacts;
+  campaign: Campaign;
+  roster: readonly RosterEntry[];
+  rawSha256: string;
+  receivedAt: Date;
+}
+
+/** Decides what a mail is and whom it is from. Pure: the worker files what this returns. */
+export function understandMessage({ mail, campaign, roster, rawSha256, receivedAt }: UnderstandInput): FilingPlan {
+  const auth = readSenderAuth(mail.authenticationResults);
+  const attribution = attributeMessage(
+    { fromAddress: mail.fromAddress, auth, texts: [mail.subject ?? "", ...mail.parts.map((p) => p.filename), mail.text] },
+    roster,
+  );
+  const autoReply = detectAutoReply({ headers: mail.headers, fromAddress: mail.fromAddress, contentType: mail.contentType });
+  const day = campaignDay(receivedAt, campaign.timezone);
+  const documents = mail.parts.map((p) => ({ position: p.position, ...classifyByNameAndType(p.filename, p.mediaType), activityDay: day }));
+  const from = mail.fromAddress?.toLowerCase() ?? "";
+  const senderOnRoster = Boolean(from) && roster.some((s) => s.senders.some((a) => a.toLowerCase() === from));
+
+  const findings: FilingPlan["findings"] = mail.problems.map((p) => ({ ...problemFinding(p), position: null }));
+  if (attribution.schoolId === null) {
+    findings.push({
+      ...finding("warning", "unattributed", "系统无法确认这封邮件来自哪所学校，请回复本邮件并写明贵校全称。", "school"),
+      position: null,
+    });
+  }
+
+  return {
+    messageId: mail.messageId ?? `sha256-${rawSha256.slice(0, 32)}@baosong.invalid`,
+    attribution,
+    auth,
+    autoReply,
+    status: attribution.schoolId === null ? "unattributed" : "filed",
+    documents,
+    findings,
+    replyAddress: mail.replyTo ?? mail.fromAddress,
+    senderOnRoster,
+  };
+}
+
+function problemFinding(p: { code: string; filename: string | null; detail: string }): Finding {
+  const name = p.filename ? `“${p.filename}”` : "";
+  switch (p.code) {
+    case "too_many_parts":
+      return finding("error", "too_many_parts", "这封邮件的附件数量超过系统上限，多出的附件未被读取。请分几封邮件发送。");
+    case "part_too_large":
+      return finding("error", "part_too_large", `附件${name}超过大小上限，未能保存。请压缩后重新发送，或使用网盘链接。`, "attachment");
+    case "body_truncated":
+      return finding("warning", "body_truncated", "邮件正文过长，系统只保存了前面的部分。如正文是稿件，请改为Word附件发送。", "body");
+    default:
+      return finding("error", "part_unreadable", `附件${name}无法读取，请检查文件是否损坏后重新发送。`, "attachment");
+  }
+}
+
+export interface AckContext {
+  campaign: Campaign;
+  schoolName: string | null;
+  subject: string | null;
+  receivedAt: Date;
+  files: { filename: string; kind: DocumentKind; sizeBytes: number }[];
+  findings: readonly Finding[];
+  owed: readonly OwedItem[];
+}
+
+export function acknowledgementFor(c: AckContext): ComposedMail {
+  return composeAcknowledgement({
+    campaignTitle: c.campaign.title,
+    organizer: c.campaign.organizer,
+    timeZone: c.campaign.timezone,
+    schoolName: c.schoolName,
+    subject: c.subject,
+    receivedAt: c.receivedAt,
+    files: c.files,
+    findings: c.findings,
+    owed: c.owed,
+  });
+}

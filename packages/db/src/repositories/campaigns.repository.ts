@@ -1,0 +1,113 @@
+import { and, eq, notInArray } from "drizzle-orm";
+import { campaignSchema, zonedToInstant, type Campaign, type RosterEntry } from "@baosong/core";
+import type { Database, Executor } from "../client.ts";
+import { campaigns, mailboxes, requirements, schools } from "../schema/campaigns.ts";
+
+export interface AppliedCampaign {
+  id: number;
+  slug: string;
+  schools: number;
+  requirements: number;
+  mailboxes: number;
+}
+
+/**
+ * Loads a validated campaign, its roster, requirements and mailboxes. Re-applying updates
+ * in place: rows keep their ids (filed mail stays attached), and what left the YAML is
+ * marked inactive rather than deleted. Mailbox IMAP state survives a re-apply.
+ */
+export async function applyCampaign(db: Database, campaign: Campaign, sourceFile: string | null): Promise<AppliedCampaign> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(campaigns)
+      .values({ slug: campaign.slug, title: campaign.title, timezone: campaign.timezone, config: campaign, sourceFile })
+      .onConflictDoUpdate({
+        target: campaigns.slug,
+        set: { title: campaign.title, timezone: campaign.timezone, config: campaign, sourceFile, appliedAt: new Date() },
+      })
+      .returning({ id: campaigns.id });
+    const campaignId = row!.id;
+
+    for (const s of campaign.schools) {
+      const values = {
+        aliases: s.aliases,
+        category: s.category ?? null,
+        senders: s.senders.map((a) => a.toLowerCase()),
+        qq: s.qq,
+        mailboxKey: s.mailbox ?? null,
+        active: true,
+      };
+      await tx
+        .insert(schools)
+        .values({ campaignId, name: s.name, ...values })
+        .onConflictDoUpdate({ target: [schools.campaignId, schools.name], set: values });
+    }
+    await deactivateMissing(tx, schools, campaignId, schools.name, campaign.schools.map((s) => s.name));
+
+    for (const r of campaign.requirements) {
+      const values = {
+        kind: r.kind,
+        title: r.title,
+        dueAt: r.due ? zonedToInstant(r.due, campaign.timezone) : null,
+        daily: r.daily ?? null,
+        reminders: r.reminders,
+        rules: r.rules,
+        active: true,
+      };
+      await tx
+        .insert(requirements)
+        .values({ campaignId, key: r.id, ...values })
+        .onConflictDoUpdate({ target: [requirements.campaignId, requirements.key], set: values });
+    }
+    await deactivateMissing(tx, requirements, campaignId, requirements.key, campaign.requirements.map((r) => r.id));
+
+    for (const m of campaign.mailboxes) {
+      await tx
+        .insert(mailboxes)
+        .values({ campaignId, key: m.id, address: m.address, folder: m.folder })
+        .onConflictDoUpdate({ target: [mailboxes.campaignId, mailboxes.key], set: { address: m.address, folder: m.folder } });
+    }
+
+    return {
+      id: campaignId,
+      slug: campaign.slug,
+      schools: campaign.schools.length,
+      requirements: campaign.requirements.length,
+      mailboxes: campaign.mailboxes.length,
+    };
+  });
+}
+
+async function deactivateMissing(
+  tx: Executor,
+  table: typeof schools | typeof requirements,
+  campaignId: number,
+  column: typeof schools.name | typeof requirements.key,
+  keep: string[],
+): Promise<void> {
+  const filter = keep.length ? and(eq(table.campaignId, campaignId), notInArray(column, keep)) : eq(table.campaignId, campaignId);
+  await tx.update(table).set({ active: false }).where(filter);
+}
+
+export interface CampaignContext {
+  id: number;
+  campaign: Campaign;
+  roster: RosterEntry[];
+}
+
+/** The campaign as the services read it: the stored config, re-validated, and the roster with ids. */
+export async function loadCampaignContext(db: Executor, campaignId: number): Promise<CampaignContext> {
+  const [row] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
+  if (!row) throw new Error(`campaign ${campaignId} does not exist`);
+  const campaign = campaignSchema.parse(row.config);
+  const roster = await db
+    .select({ id: schools.id, name: schools.name, aliases: schools.aliases, senders: schools.senders, qq: schools.qq })
+    .from(schools)
+    .where(and(eq(schools.campaignId, campaignId), eq(schools.active, true)));
+  return { id: row.id, campaign, roster };
+}
+
+export async function listCampaigns(db: Executor): Promise<{ id: number; slug: string; campaign: Campaign }[]> {
+  const rows = await db.select().from(campaigns);
+  return rows.map((r) => ({ id: r.id, slug: r.slug, campaign: campaignSchema.parse(r.config) }));
+}

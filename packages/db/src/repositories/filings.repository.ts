@@ -1,0 +1,106 @@
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import type { Finding, OwedItem } from "@baosong/core";
+import type { Database, Executor } from "../client.ts";
+import { requirements, schools } from "../schema/campaigns.ts";
+import { documents, findings, messages, outbox } from "../schema/messages.ts";
+
+export type NewMessage = typeof messages.$inferInsert;
+export type NewDocument = Omit<typeof documents.$inferInsert, "messageId">;
+export type NewFinding = Finding & { position: number | null };
+
+export interface FilingResult {
+  messageRowId: number;
+  /** False when this mail was already filed: a repeated job files nothing twice. */
+  created: boolean;
+}
+
+/**
+ * Files a message, its documents and findings in one transaction. The unique
+ * (mailbox_id, raw_sha256) makes a second run a no-op; `then` runs inside the same
+ * transaction only for a new filing (the 回执 goes into the outbox atomically with it).
+ */
+export async function fileMessage(
+  db: Database,
+  message: NewMessage,
+  docs: readonly NewDocument[],
+  found: readonly NewFinding[],
+  then: (tx: Executor, messageRowId: number) => Promise<void>,
+): Promise<FilingResult> {
+  return db.transaction(async (tx) => {
+    const [inserted] = await tx
+      .insert(messages)
+      .values(message)
+      .onConflictDoNothing({ target: [messages.mailboxId, messages.rawSha256] })
+      .returning({ id: messages.id });
+    if (!inserted) {
+      const [existing] = await tx
+        .select({ id: messages.id })
+        .from(messages)
+        .where(and(eq(messages.mailboxId, message.mailboxId), eq(messages.rawSha256, message.rawSha256)));
+      return { messageRowId: existing!.id, created: false };
+    }
+    const messageRowId = inserted.id;
+    const ids = new Map<number, number>();
+    if (docs.length) {
+      const rows = await tx
+        .insert(documents)
+        .values(docs.map((d) => ({ ...d, messageId: messageRowId })))
+        .returning({ id: documents.id, position: documents.position });
+      for (const r of rows) ids.set(r.position, r.id);
+    }
+    if (found.length) {
+      await tx.insert(findings).values(
+        found.map((f) => ({
+          messageId: messageRowId,
+          documentId: f.position === null ? null : (ids.get(f.position) ?? null),
+          severity: f.severity,
+          code: f.code,
+          field: f.field,
+          message: f.message,
+        })),
+      );
+    }
+    await then(tx, messageRowId);
+    return { messageRowId, created: true };
+  });
+}
+
+/** The 回执 outbox row of a filed message, to re-enqueue it when a job ran twice. */
+export async function acknowledgementOf(db: Executor, messageRowId: number): Promise<{ id: number; status: string } | null> {
+  const [row] = await db
+    .select({ id: outbox.id, status: outbox.status })
+    .from(outbox)
+    .where(and(eq(outbox.relatedMessageId, messageRowId), eq(outbox.kind, "ack")));
+  return row ?? null;
+}
+
+/**
+ * Requirements with a single deadline for which the school has filed nothing of that kind
+ * yet: what a 回执 lists as still owed. (Daily items are the reminders' business.)
+ */
+export async function owedRequirements(db: Executor, campaignId: number, schoolId: number): Promise<OwedItem[]> {
+  const delivered = db
+    .selectDistinct({ kind: documents.kind })
+    .from(documents)
+    .innerJoin(messages, eq(messages.id, documents.messageId))
+    .where(and(eq(messages.campaignId, campaignId), eq(messages.schoolId, schoolId)));
+  const rows = await db
+    .select({ title: requirements.title, dueAt: requirements.dueAt })
+    .from(requirements)
+    .where(
+      and(
+        eq(requirements.campaignId, campaignId),
+        eq(requirements.active, true),
+        isNotNull(requirements.dueAt),
+        sql`${requirements.kind} not in (${delivered})`,
+      ),
+    )
+    .orderBy(requirements.dueAt);
+  return rows.map((r) => ({ title: r.title, dueAt: r.dueAt! }));
+}
+
+export async function schoolNames(db: Executor, ids: readonly number[]): Promise<Map<number, string>> {
+  if (!ids.length) return new Map();
+  const rows = await db.select({ id: schools.id, name: schools.name }).from(schools).where(inArray(schools.id, [...ids]));
+  return new Map(rows.map((r) => [r.id, r.name]));
+}

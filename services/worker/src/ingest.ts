@@ -1,0 +1,159 @@
+import { UnrecoverableError, type Job } from "bullmq";
+import {
+  ackSuppression,
+  acknowledgementFor,
+  understandMessage,
+  type Campaign,
+  type FilingPlan,
+} from "@baosong/core";
+import {
+  acknowledgementOf,
+  countRecentToAddress,
+  enqueueOutbox,
+  fileMessage,
+  loadCampaignContext,
+  owedRequirements,
+  type Database,
+  type Executor,
+} from "@baosong/db";
+import type { BlobStore } from "@baosong/blobs";
+import { readMessage, type ReadMessage } from "@baosong/mail";
+import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
+import type { Logger } from "@baosong/log";
+
+export interface IngestDeps {
+  db: Database;
+  blobs: BlobStore;
+  queues: JobQueues;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/**
+ * `mail.ingest`: read the raw mail from the blob store, decide (core), file in one
+ * transaction with its 回执 in the outbox, then hand the 回执 to the sender. Running twice
+ * files once and enqueues the same send job id.
+ */
+export const createIngestProcessor = (d: IngestDeps) => async (job: Job): Promise<{ messageRowId: number; created: boolean }> => {
+  const data = jobs["mail.ingest"].schema.parse(job.data);
+  const log = d.logger.child({ job: job.id, mailbox: data.mailboxId, uid: data.uid });
+  if (!(await d.blobs.has(data.rawKey))) {
+    throw new UnrecoverableError(`raw message ${data.rawKey} is missing from the blob store`);
+  }
+  const ctx = await loadCampaignContext(d.db, data.campaignId);
+  const mail = await readMessage(d.blobs.open(data.rawKey), d.blobs);
+  const receivedAt = new Date(data.internalDate);
+  const plan = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt });
+  const schoolName = ctx.roster.find((s) => s.id === plan.attribution.schoolId)?.name ?? null;
+
+  const result = await fileMessage(
+    d.db,
+    messageRow(data, mail, plan, receivedAt),
+    mail.parts.map((p) => {
+      const doc = plan.documents.find((x) => x.position === p.position)!;
+      return {
+        position: p.position,
+        filename: p.filename,
+        declaredType: p.declaredType,
+        mediaType: p.mediaType,
+        sizeBytes: p.sizeBytes,
+        sha256: p.sha256,
+        blobKey: p.blobKey,
+        origin: p.origin,
+        kind: doc.kind,
+        classifiedBy: doc.classifiedBy,
+        activityDay: doc.activityDay,
+      };
+    }),
+    plan.findings,
+    (tx, messageRowId) => queueAcknowledgement(tx, { ctx: ctx.campaign, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId, now: d.now?.() ?? new Date() }),
+  );
+
+  const ack = await acknowledgementOf(d.db, result.messageRowId);
+  if (ack?.status === "queued") await d.queues.add("mail.send", { outboxId: ack.id }, jobIds.send({ outboxId: ack.id }));
+  log.info({ msg: result.created ? "mail filed" : "mail already filed", action: "mail.ingest", message: result.messageRowId, status: plan.status, attributedBy: plan.attribution.attributedBy, parts: mail.parts.length });
+  return result;
+};
+
+function messageRow(data: IngestJob, mail: ReadMessage, plan: FilingPlan, receivedAt: Date) {
+  return {
+    campaignId: data.campaignId,
+    mailboxId: data.mailboxId,
+    rawSha256: data.rawSha256,
+    rawKey: data.rawKey,
+    messageId: plan.messageId,
+    inReplyTo: mail.inReplyTo,
+    references: mail.references,
+    fromAddress: mail.fromAddress,
+    fromName: mail.fromName,
+    replyTo: mail.replyTo,
+    toAddresses: mail.to,
+    subject: mail.subject,
+    sentAt: mail.date,
+    receivedAt,
+    sizeBytes: data.sizeBytes,
+    schoolId: plan.attribution.schoolId,
+    attributedBy: plan.attribution.attributedBy,
+    auth: plan.auth,
+    status: plan.status,
+    autoReply: plan.autoReply.autoReply,
+    autoReplyReason: plan.autoReply.reason,
+    textBody: mail.text,
+    headers: Object.fromEntries(mail.headers),
+  };
+}
+
+interface AckArgs {
+  ctx: Campaign;
+  campaignId: number;
+  data: IngestJob;
+  mail: ReadMessage;
+  plan: FilingPlan;
+  schoolName: string | null;
+  receivedAt: Date;
+  messageRowId: number;
+  now: Date;
+}
+
+async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<void> {
+  const settings = a.ctx.acknowledgements;
+  const to = a.plan.replyAddress;
+  const sentLastHour = to ? await countRecentToAddress(tx, to, "ack", new Date(a.now.getTime() - 3600_000)) : 0;
+  const suppressed = ackSuppression({
+    enabled: settings.enabled,
+    autoReply: a.plan.autoReply,
+    senderOnRoster: a.plan.senderOnRoster || a.plan.attribution.attributedBy === "qq",
+    allowUnknownSenders: settings.allow_unknown_senders,
+    sentToAddressLastHour: sentLastHour,
+    maxPerSenderPerHour: settings.max_per_sender_per_hour,
+    toAddress: to,
+  });
+  const owed = a.plan.attribution.schoolId === null ? [] : await owedRequirements(tx, a.campaignId, a.plan.attribution.schoolId);
+  const byPosition = new Map(a.plan.documents.map((d) => [d.position, d]));
+  const mail = acknowledgementFor({
+    campaign: a.ctx,
+    schoolName: a.schoolName,
+    subject: a.mail.subject,
+    receivedAt: a.receivedAt,
+    files: a.mail.parts.map((p) => ({ filename: p.filename, kind: byPosition.get(p.position)!.kind, sizeBytes: p.sizeBytes })),
+    findings: a.plan.findings,
+    owed,
+  });
+  const fromDomain = (a.ctx.smtp.from_address ?? a.ctx.smtp.user).split("@")[1] ?? "baosong.local";
+  await enqueueOutbox(tx, {
+    campaignId: a.campaignId,
+    kind: "ack",
+    dedupeKey: `ack:${a.data.mailboxId}:${a.data.rawSha256}`,
+    toAddress: to ?? "",
+    subject: mail.subject,
+    textBody: mail.text,
+    htmlBody: mail.html,
+    ourMessageId: `ack-${a.data.rawSha256.slice(0, 24)}.${a.data.mailboxId}@${fromDomain}`,
+    inReplyTo: a.plan.messageId,
+    references: [...a.mail.references, a.plan.messageId],
+    relatedMessageId: a.messageRowId,
+    schoolId: a.plan.attribution.schoolId,
+    status: suppressed ? "suppressed" : "queued",
+    suppressedReason: suppressed,
+  });
+}
