@@ -1,0 +1,99 @@
+/**
+ * `pnpm bench`: how fast the worker reads mail, and that memory stays bounded by the body,
+ * not by the attachments (SPEC §8). Prints numbers; asserts nothing.
+ *
+ *   BENCH_MB=300 pnpm bench      # size of the large video attachment (default 200)
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { once } from "node:events";
+import { LocalBlobStore } from "@baosong/blobs";
+import { readMessage } from "@baosong/mail";
+
+const MB = 1024 * 1024;
+
+async function writeLargeMail(path: string, megabytes: number): Promise<void> {
+  const out = createWriteStream(path);
+  const write = async (s: string) => {
+    if (!out.write(s)) await once(out, "drain");
+  };
+  await write(
+    [
+      "From: 荣昌职教中心 <rczj@example.cn>",
+      "To: 112812581@qq.com",
+      "Subject: =?UTF-8?B?5rS75Yqo6KeG6aKR?=",
+      "Message-ID: <bench-large@example.cn>",
+      "MIME-Version: 1.0",
+      'Content-Type: multipart/mixed; boundary="b1"',
+      "",
+      "--b1",
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      "视频见附件。",
+      "--b1",
+      'Content-Type: video/mp4; name="video.mp4"',
+      "Content-Transfer-Encoding: base64",
+      'Content-Disposition: attachment; filename="video.mp4"',
+      "",
+      "",
+    ].join("\r\n"),
+  );
+  // An MP4 header so the type is detected, then pseudo-random payload.
+  const chunk = Buffer.alloc(57 * 1024);
+  let seed = 1;
+  for (let i = 0; i < chunk.length; i++) chunk[i] = (seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff;
+  Buffer.from("000000186674797069736f6d0000020069736f6d69736f32", "hex").copy(chunk, 0);
+  const rounds = Math.ceil((megabytes * MB) / chunk.length);
+  for (let r = 0; r < rounds; r++) {
+    const b64 = chunk.toString("base64").replace(/.{76}/g, "$&\r\n");
+    await write(b64.endsWith("\r\n") ? b64 : `${b64}\r\n`);
+  }
+  await write("--b1--\r\n");
+  out.end();
+  await once(out, "finish");
+}
+
+async function main(): Promise<void> {
+  const megabytes = Number(process.env.BENCH_MB ?? 200);
+  const dir = await mkdtemp(join(tmpdir(), "baosong-bench-"));
+  try {
+    const blobs = new LocalBlobStore(join(dir, "blobs"));
+    const mailPath = join(dir, "large.eml");
+    await writeLargeMail(mailPath, megabytes);
+
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);
+    const baseRss = process.memoryUsage().rss;
+    const started = performance.now();
+    const mail = await readMessage(createReadStream(mailPath), blobs);
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    const part = mail.parts[0];
+    console.log(
+      JSON.stringify({
+        bench: "read large mail",
+        attachmentMB: Math.round((part?.sizeBytes ?? 0) / MB),
+        mediaType: part?.mediaType,
+        seconds: Number(seconds.toFixed(2)),
+        mbPerSecond: Number(((part?.sizeBytes ?? 0) / MB / seconds).toFixed(1)),
+        rssGrowthMB: Math.round((peakRss - baseRss) / MB),
+      }),
+    );
+
+    const small = join(import.meta.dirname, "../test/fixtures/mail/school-info-form.eml");
+    const n = 500;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await readMessage(createReadStream(small), blobs);
+    const perSecond = n / ((performance.now() - t0) / 1000);
+    console.log(JSON.stringify({ bench: "read small mails", mails: n, mailsPerSecond: Math.round(perSecond) }));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
