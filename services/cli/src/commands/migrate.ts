@@ -1,0 +1,8 @@
+import { migrateDatabase } from "@baosong/db";
+import type { Runtime } from "../runtime.ts";
+
+export async function migrateCommand(rt: Runtime): Promise<number> {
+  await migrateDatabase(rt.database.pool);
+  rt.logger.info({ msg: "database migrated", action: "migrate" });
+  return 0;
+}

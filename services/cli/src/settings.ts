@@ -1,0 +1,41 @@
+import { existsSync } from "node:fs";
+import { z } from "zod";
+
+/**
+ * The process environment, parsed once (fail fast). `.env` in the working directory is
+ * read first when present; real environment variables win over it.
+ */
+const settingsSchema = z.object({
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+  BAOSONG_BLOB_DIR: z.string().default(".baosong/blobs"),
+  /** Where the embedded PGlite keeps its data when DATABASE_URL is not set. */
+  BAOSONG_PGLITE_DIR: z.string().default(".baosong/pgdata"),
+  /** Campaign files applied by `start` before the services run (comma-separated). */
+  BAOSONG_CAMPAIGNS: z.string().optional(),
+  BAOSONG_ROLES: z.string().default("poller,worker,sender"),
+  BAOSONG_QUEUE_PREFIX: z.string().default("baosong"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  if (env === process.env && existsSync(".env")) process.loadEnvFile(".env");
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`invalid environment:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+export const roles = ["poller", "worker", "sender"] as const;
+export type Role = (typeof roles)[number];
+
+export function parseRoles(list: string): Role[] {
+  const wanted = list.split(",").map((r) => r.trim()).filter(Boolean);
+  const unknown = wanted.filter((r) => !(roles as readonly string[]).includes(r));
+  if (unknown.length) throw new Error(`unknown role(s): ${unknown.join(", ")}; known: ${roles.join(", ")}`);
+  return wanted as Role[];
+}

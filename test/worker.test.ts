@@ -1,0 +1,138 @@
+import { createReadStream, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { Job, Queue } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalBlobStore } from "@baosong/blobs";
+import { createLogger } from "@baosong/log";
+import { JobQueues, jobIds, type IngestJob } from "@baosong/queue";
+import { createIngestProcessor, startWorker } from "@baosong/svc-worker";
+import { createTestDatabase, type TestDatabase } from "./support/database.ts";
+import { applyTestCampaign } from "./support/campaign.ts";
+
+const fixtures = join(import.meta.dirname, "fixtures/mail");
+const manifest = JSON.parse(readFileSync(join(fixtures, "manifest.json"), "utf8"));
+const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+describe("the ingest worker", () => {
+  let t: TestDatabase;
+  let dir: string;
+  let blobs: LocalBlobStore;
+  let queues: JobQueues;
+  let campaignId: number;
+  let mailboxId: number;
+  const prefix = `bst-${randomBytes(4).toString("hex")}`;
+  const logger = createLogger({ level: "silent" });
+
+  beforeAll(async () => {
+    t = await createTestDatabase();
+    dir = await mkdtemp(join(tmpdir(), "baosong-worker-"));
+    blobs = new LocalBlobStore(dir);
+    queues = new JobQueues({ redisUrl, prefix });
+    const applied = await applyTestCampaign(t.db);
+    campaignId = applied.id;
+    mailboxId = applied.mailboxIds.main!;
+  });
+  afterAll(async () => {
+    for (const name of ["ingest", "send"]) await queues.queue(name).obliterate({ force: true });
+    await queues.close();
+    await t?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function secure(file: string, uid: number): Promise<IngestJob> {
+    const stored = await blobs.put(createReadStream(join(fixtures, file)));
+    return {
+      campaignId,
+      mailboxId,
+      rawKey: stored.key,
+      rawSha256: stored.sha256,
+      uidValidity: 1,
+      uid,
+      sizeBytes: stored.size,
+      internalDate: "2022-05-12T02:30:00.000Z",
+    };
+  }
+
+  it("files a school's mail with its documents, attributes it by sender and queues one threaded 回执", async () => {
+    const data = await secure("school-info-form.eml", 1);
+    const worker = startWorker({ db: t.db, blobs, queues, logger, redisUrl, prefix });
+    try {
+      await queues.add("mail.ingest", data, jobIds.ingest(data));
+      await waitFor(async () => (await t.pool.query("select count(*)::int as n from messages")).rows[0].n === 1);
+    } finally {
+      await worker.stop();
+    }
+    const { rows: [m] } = await t.pool.query("select * from dashboard.messages");
+    expect(m).toMatchObject({
+      campaign: "test-rongchang",
+      message_id: "info-form-2022@rczj.example.cn",
+      mailbox: "112812581@qq.com",
+      from_address: "rczj@example.cn",
+      school: "重庆市荣昌区职业教育中心",
+      attributed_by: "sender",
+      status: "filed",
+      auto_reply: false,
+    });
+    expect(m.received_at.toISOString()).toBe("2022-05-12T02:30:00.000Z");
+    const docs = await t.pool.query("select filename, sha256, size_bytes, media_type, kind from dashboard.documents order by filename");
+    expect(docs.rows.map((d) => ({ filename: d.filename, sha256: d.sha256, size: Number(d.size_bytes) })).sort((a, b) => a.filename.localeCompare(b.filename)))
+      .toEqual([...manifest["school-info-form.eml"].attachments].sort((a, b) => a.filename.localeCompare(b.filename)));
+    expect(docs.rows.find((d) => d.filename === "活动照片1.png")).toMatchObject({ media_type: "image/png", kind: "media_photo" });
+    expect(docs.rows.find((d) => d.filename.endsWith(".xlsx")).kind).toBe("info_form");
+
+    const ack = await t.pool.query("select * from outbox");
+    expect(ack.rows).toHaveLength(1);
+    expect(ack.rows[0]).toMatchObject({
+      kind: "ack",
+      to_address: "rczj@example.cn",
+      status: "queued",
+      in_reply_to: "info-form-2022@rczj.example.cn",
+      references: ["info-form-2022@rczj.example.cn"],
+    });
+    expect(ack.rows[0].text_body).toContain("2022年职业教育活动周信息采集表.xlsx");
+    expect(ack.rows[0].text_body).toContain("情况统计表，截止时间：2022年5月21日 18:00");
+    expect(ack.rows[0].text_body).not.toContain("信息采集表，截止时间");
+    const send = await queues.queue("send").getJob(jobIds.send({ outboxId: Number(ack.rows[0].id) }));
+    expect(send?.data).toEqual({ outboxId: Number(ack.rows[0].id) });
+  });
+
+  it("files once and queues one 回执 when the same job runs twice", async () => {
+    const data = await secure("school-info-form.eml", 1);
+    const process = createIngestProcessor({ db: t.db, blobs, queues, logger });
+    const job = new Job(new Queue("ingest", { connection: { url: redisUrl }, prefix }), "mail.ingest", data, { jobId: jobIds.ingest(data) });
+    const again = await process(job);
+    expect(again.created).toBe(false);
+    await job.queue.close();
+    expect((await t.pool.query("select count(*)::int as n from messages")).rows[0].n).toBe(1);
+    expect((await t.pool.query("select count(*)::int as n from documents")).rows[0].n).toBe(2);
+    expect((await t.pool.query("select count(*)::int as n from outbox")).rows[0].n).toBe(1);
+    expect((await queues.queue("send").getJobCounts("waiting")).waiting).toBe(1);
+  });
+
+  it.each([
+    ["auto-reply.eml", "auto_reply:auto_submitted"],
+    ["bounce.eml", "auto_reply:bounce"],
+  ])("files %s but does not acknowledge it", async (file, reason) => {
+    const data = await secure(file, 2);
+    const process = createIngestProcessor({ db: t.db, blobs, queues, logger });
+    const job = new Job(new Queue("ingest", { connection: { url: redisUrl }, prefix }), "mail.ingest", data, { jobId: jobIds.ingest(data) });
+    const filed = await process(job);
+    await job.queue.close();
+    expect(filed.created).toBe(true);
+    const { rows: [m] } = await t.pool.query("select auto_reply, status from messages where id = $1", [filed.messageRowId]);
+    expect(m.auto_reply).toBe(true);
+    const { rows } = await t.pool.query("select status, suppressed_reason from outbox where related_message_id = $1", [filed.messageRowId]);
+    expect(rows).toEqual([{ status: "suppressed", suppressed_reason: reason }]);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
