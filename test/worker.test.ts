@@ -99,13 +99,21 @@ describe("the ingest worker", () => {
     expect(send?.data).toEqual({ outboxId: Number(ack.rows[0].id) });
   });
 
+  /** Runs the processor directly on a job, as BullMQ would on a retry. */
+  async function runOnce(process: ReturnType<typeof createIngestProcessor>, data: IngestJob) {
+    const queue = new Queue("ingest", { connection: { url: redisUrl }, prefix });
+    try {
+      return await process(new Job(queue, "mail.ingest", data, { jobId: jobIds.ingest(data) }));
+    } finally {
+      await queue.close();
+    }
+  }
+
   it("files once and queues one 回执 when the same job runs twice", async () => {
     const data = await secure("school-info-form.eml", 1);
     const process = createIngestProcessor({ db: t.db, blobs, queues, logger });
-    const job = new Job(new Queue("ingest", { connection: { url: redisUrl }, prefix }), "mail.ingest", data, { jobId: jobIds.ingest(data) });
-    const again = await process(job);
+    const again = await runOnce(process, data);
     expect(again.created).toBe(false);
-    await job.queue.close();
     expect((await t.pool.query("select count(*)::int as n from messages")).rows[0].n).toBe(1);
     expect((await t.pool.query("select count(*)::int as n from documents")).rows[0].n).toBe(2);
     expect((await t.pool.query("select count(*)::int as n from outbox")).rows[0].n).toBe(1);
@@ -118,9 +126,7 @@ describe("the ingest worker", () => {
   ])("files %s but does not acknowledge it", async (file, reason) => {
     const data = await secure(file, 2);
     const process = createIngestProcessor({ db: t.db, blobs, queues, logger });
-    const job = new Job(new Queue("ingest", { connection: { url: redisUrl }, prefix }), "mail.ingest", data, { jobId: jobIds.ingest(data) });
-    const filed = await process(job);
-    await job.queue.close();
+    const filed = await runOnce(process, data);
     expect(filed.created).toBe(true);
     const { rows: [m] } = await t.pool.query("select auto_reply, status from messages where id = $1", [filed.messageRowId]);
     expect(m.auto_reply).toBe(true);

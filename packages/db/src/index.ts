@@ -4,3 +4,4 @@ export * from "./client.ts";
 export * from "./migrate.ts";
 export * from "./repositories/campaigns.repository.ts";
 export * from "./repositories/filings.repository.ts";
+export * from "./repositories/outbox.repository.ts";

@@ -1,0 +1,146 @@
+import { and, asc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
+import type { Executor } from "../client.ts";
+import { outbox } from "../schema/messages.ts";
+
+export type OutboxRow = typeof outbox.$inferSelect;
+export type OutboxStatus = "queued" | "sending" | "sent" | "failed" | "suppressed";
+
+/** An outgoing mail as its author creates it; delivery state starts empty. */
+export type NewOutboxMail = Omit<
+  typeof outbox.$inferInsert,
+  "id" | "status" | "attempts" | "lastError" | "nextAttemptAt" | "claimedAt" | "createdAt" | "sentAt"
+> & { status?: "queued" | "suppressed" };
+
+export interface EnqueuedOutbox {
+  id: number;
+  /** False when a row with this dedupe key already existed: nothing was added. */
+  created: boolean;
+  status: string;
+}
+
+/** last_error is for people reading the dashboard, not a dump: keep it to a readable size. */
+const MAX_ERROR_CHARS = 1000;
+
+/**
+ * Adds an outgoing mail unless one with the same dedupe key exists (a repeated job, a
+ * restart): the unique key is what makes every mail go out once.
+ */
+export async function enqueueOutbox(db: Executor, mail: NewOutboxMail): Promise<EnqueuedOutbox> {
+  const [inserted] = await db
+    .insert(outbox)
+    .values({ ...mail, status: mail.status ?? "queued" })
+    .onConflictDoNothing({ target: outbox.dedupeKey })
+    .returning({ id: outbox.id, status: outbox.status });
+  if (inserted) return { ...inserted, created: true };
+  const [existing] = await db
+    .select({ id: outbox.id, status: outbox.status })
+    .from(outbox)
+    .where(eq(outbox.dedupeKey, mail.dedupeKey));
+  if (!existing) throw new Error(`outbox row ${mail.dedupeKey} neither inserted nor found`);
+  return { ...existing, created: false };
+}
+
+export async function findOutbox(db: Executor, id: number): Promise<OutboxRow | null> {
+  const [row] = await db.select().from(outbox).where(eq(outbox.id, id));
+  return row ?? null;
+}
+
+/**
+ * Takes a row for sending: `queued` → `sending`, or a `sending` row whose claim is older
+ * than `staleAfterMs` (its sender died between claim and result: the crash window, where
+ * resending is the price of never losing a mail). Counts the attempt. Returns null when
+ * the row is sent, failed, suppressed or held by another sender. One UPDATE, so of two
+ * concurrent claims Postgres lets exactly one win; claim times are the database's clock,
+ * shared by every sender host.
+ */
+export async function claimOutbox(db: Executor, id: number, staleAfterMs: number): Promise<OutboxRow | null> {
+  const [row] = await db
+    .update(outbox)
+    .set({ status: "sending", claimedAt: sql`now()`, attempts: sql`${outbox.attempts} + 1` })
+    .where(
+      and(
+        eq(outbox.id, id),
+        or(
+          eq(outbox.status, "queued"),
+          and(eq(outbox.status, "sending"), lt(outbox.claimedAt, sql`now() - ${staleAfterMs}::double precision * interval '1 millisecond'`)),
+        ),
+      ),
+    )
+    .returning();
+  return row ?? null;
+}
+
+/** Returns false when the row was no longer ours to finish (it is not `sending`). */
+export async function markSent(db: Executor, id: number): Promise<boolean> {
+  const rows = await db
+    .update(outbox)
+    .set({ status: "sent", sentAt: sql`now()`, nextAttemptAt: null, claimedAt: null })
+    .where(and(eq(outbox.id, id), eq(outbox.status, "sending")))
+    .returning({ id: outbox.id });
+  return rows.length > 0;
+}
+
+/** A temporary failure: back to `queued`, due again at `nextAttemptAt`. */
+export async function markRetry(db: Executor, id: number, error: string, nextAttemptAt: Date): Promise<boolean> {
+  const rows = await db
+    .update(outbox)
+    .set({ status: "queued", lastError: error.slice(0, MAX_ERROR_CHARS), nextAttemptAt, claimedAt: null })
+    .where(and(eq(outbox.id, id), eq(outbox.status, "sending")))
+    .returning({ id: outbox.id });
+  return rows.length > 0;
+}
+
+/** A permanent failure, or the last attempt spent: a terminal state (SPEC §9). */
+export async function markFailed(db: Executor, id: number, error: string): Promise<boolean> {
+  const rows = await db
+    .update(outbox)
+    .set({ status: "failed", lastError: error.slice(0, MAX_ERROR_CHARS), nextAttemptAt: null, claimedAt: null })
+    .where(and(eq(outbox.id, id), inArray(outbox.status, ["sending", "queued"])))
+    .returning({ id: outbox.id });
+  return rows.length > 0;
+}
+
+export interface DueOutbox {
+  id: number;
+  status: string;
+}
+
+/**
+ * What the sweeper must (re-)enqueue: `queued` rows that are due (new, or their retry time
+ * has come) and `sending` rows whose claim went stale. Covers a job lost between the
+ * database commit and the enqueue, a Redis restart, and a sender that died mid-send.
+ */
+export async function listDueOutbox(db: Executor, now: Date, limit: number, staleAfterMs = 15 * 60_000): Promise<DueOutbox[]> {
+  const staleBefore = new Date(now.getTime() - staleAfterMs);
+  return db
+    .select({ id: outbox.id, status: outbox.status })
+    .from(outbox)
+    .where(
+      or(
+        and(eq(outbox.status, "queued"), or(isNull(outbox.nextAttemptAt), lte(outbox.nextAttemptAt, now))),
+        and(eq(outbox.status, "sending"), lt(outbox.claimedAt, staleBefore)),
+      ),
+    )
+    .orderBy(asc(outbox.id))
+    .limit(limit);
+}
+
+/**
+ * Mails of one kind created for an address since `since` that went or will go out
+ * (suppressed ones do not count): the per-sender hourly cap. Addresses compare without case;
+ * mail clients write the same mailbox as Zhang@QQ.com and zhang@qq.com.
+ */
+export async function countRecentToAddress(db: Executor, address: string, kind: string, since: Date): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(outbox)
+    .where(
+      and(
+        sql`lower(${outbox.toAddress}) = ${address.toLowerCase()}`,
+        eq(outbox.kind, kind),
+        gte(outbox.createdAt, since),
+        ne(outbox.status, "suppressed"),
+      ),
+    );
+  return row?.n ?? 0;
+}

@@ -1,0 +1,5 @@
+export * from "./message-reader.ts";
+export * from "./media-type.ts";
+export * from "./smtp-sender.ts";
+export * from "./delivery-error.ts";
+export * from "./send-pacer.ts";

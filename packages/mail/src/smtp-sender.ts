@@ -1,0 +1,167 @@
+import type { Readable } from "node:stream";
+import nodemailer, { type SMTPPoolSentMessageInfo, type SendMailOptions, type Transporter } from "nodemailer";
+import { BlobNotFoundError, type BlobStore } from "@baosong/blobs";
+import type { SmtpConfig } from "@baosong/core";
+
+/** A file to attach, as the outbox `attachments` jsonb lists it; the bytes are in the blob store. */
+export interface OutgoingAttachment {
+  filename: string;
+  blobKey: string;
+  contentType: string | null;
+}
+
+/** What the SMTP sender reads of an outbox row (a row of `outbox` fits as it is). */
+export interface OutgoingMail {
+  kind: string;
+  toAddress: string;
+  subject: string;
+  textBody: string;
+  htmlBody: string | null;
+  /** Our Message-ID, fixed when the row was created; with or without angle brackets. */
+  ourMessageId: string;
+  inReplyTo: string | null;
+  references: string[] | null;
+  attachments: unknown;
+}
+
+export interface SentMail {
+  messageId: string;
+  /** The server's final reply, e.g. `250 OK: queued as …`. */
+  response: string;
+  accepted: string[];
+}
+
+/** An outbox row that can never become a mail (bad attachments list, no recipient). */
+export class OutboxMailError extends Error {
+  readonly code = "OUTBOX_INVALID";
+  constructor(message: string) {
+    super(message);
+    this.name = "OutboxMailError";
+  }
+}
+
+/** QQ refuses a From other than the logged-in account ("501 mail from address must be same as authorization user"). */
+export function fromAddressOf(smtp: Pick<SmtpConfig, "user" | "from_address">): string {
+  return smtp.from_address ?? smtp.user;
+}
+
+/**
+ * A pooled transport for one SMTP identity. One connection: QQ throttles accounts that
+ * connect often (SPEC §9). Port 465 is implicit TLS whatever `secure` says.
+ */
+export function createSmtpTransport(smtp: SmtpConfig, password: string): Transporter<SMTPPoolSentMessageInfo> {
+  return nodemailer.createTransport({
+    pool: true,
+    maxConnections: 1,
+    maxMessages: 100,
+    // A message whose connection drops mid-send is not re-sent by the pool: its attachment
+    // streams are spent, and the outbox retry (fresh streams, a recorded attempt) owns retries.
+    maxRequeues: 0,
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure || smtp.port === 465,
+    auth: { user: smtp.user, pass: password },
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    // Inactivity, not total time: a large attachment may take minutes to upload.
+    socketTimeout: 120_000,
+    // Never a logger or debug here: the SMTP transcript carries the AUTH PLAIN credentials.
+    logger: false,
+    debug: false,
+  });
+}
+
+/** Reads the outbox `attachments` jsonb: null or a list of {filename, blobKey, contentType}. */
+export function parseAttachments(value: unknown): OutgoingAttachment[] {
+  if (value === null || value === undefined) return [];
+  if (!Array.isArray(value)) throw new OutboxMailError("attachments is not a list");
+  return value.map((item: unknown, i) => {
+    const a = (typeof item === "object" && item !== null ? item : {}) as Record<string, unknown>;
+    if (typeof a.filename !== "string" || !a.filename || typeof a.blobKey !== "string" || !a.blobKey) {
+      throw new OutboxMailError(`attachment ${i} needs a filename and a blobKey`);
+    }
+    return { filename: a.filename, blobKey: a.blobKey, contentType: typeof a.contentType === "string" ? a.contentType : null };
+  });
+}
+
+/** `<id>` whether the stored id carries its angle brackets or not. */
+export function angleId(id: string): string {
+  return `<${id.trim().replace(/^<+|>+$/g, "")}>`;
+}
+
+export interface ComposedMail {
+  options: SendMailOptions;
+  /** Attachment streams opened for this send; destroyed after it, sent or not. */
+  streams: Readable[];
+}
+
+/**
+ * The nodemailer message for an outbox row. Attachment bytes stream from the blob store.
+ * nodemailer writes a non-ASCII file name twice — RFC 2231 `filename*=` in
+ * Content-Disposition and an RFC 2047 `name="=?UTF-8?B?…?="` in Content-Type — which QQ
+ * webmail needs or it shows `tcmime.*.bin` (SPEC §9); test/sender.test.ts holds it to that.
+ */
+export async function composeMail(mail: OutgoingMail, smtp: SmtpConfig, blobs: BlobStore): Promise<ComposedMail> {
+  if (!mail.toAddress) throw new OutboxMailError("the mail has no recipient");
+  const attachments = parseAttachments(mail.attachments);
+  for (const a of attachments) {
+    if (!(await blobs.has(a.blobKey))) throw new BlobNotFoundError(a.blobKey);
+  }
+  const from = fromAddressOf(smtp);
+  const references = (mail.references ?? []).filter(Boolean).map(angleId);
+  const streams = attachments.map((a) => blobs.open(a.blobKey));
+  const options: SendMailOptions = {
+    from: { name: smtp.from_name, address: from },
+    to: mail.toAddress,
+    envelope: { from, to: [mail.toAddress] },
+    subject: mail.subject,
+    text: mail.textBody,
+    ...(mail.htmlBody ? { html: mail.htmlBody } : {}),
+    messageId: angleId(mail.ourMessageId),
+    ...(mail.inReplyTo ? { inReplyTo: angleId(mail.inReplyTo) } : {}),
+    ...(references.length ? { references } : {}),
+    headers: {
+      // RFC 3834: mark what a program sent, so other robots do not answer it.
+      "Auto-Submitted": mail.kind === "ack" ? "auto-replied" : "auto-generated",
+      "X-Auto-Response-Suppress": "All",
+    },
+    attachments: attachments.map((a, i) => ({
+      filename: a.filename,
+      content: streams[i]!,
+      ...(a.contentType ? { contentType: a.contentType } : {}),
+    })),
+  };
+  return { options, streams };
+}
+
+/** Sends outbox rows for one SMTP identity over a pooled connection. */
+export class SmtpSender {
+  private readonly transport: Transporter<SMTPPoolSentMessageInfo>;
+
+  constructor(
+    private readonly smtp: SmtpConfig,
+    password: string,
+    private readonly blobs: BlobStore,
+  ) {
+    this.transport = createSmtpTransport(smtp, password);
+  }
+
+  async send(mail: OutgoingMail): Promise<SentMail> {
+    const { options, streams } = await composeMail(mail, this.smtp, this.blobs);
+    try {
+      const info = await this.transport.sendMail(options);
+      return {
+        messageId: info.messageId,
+        response: info.response,
+        accepted: [...info.accepted],
+      };
+    } finally {
+      // A refused or failed send leaves blob files open otherwise.
+      for (const s of streams) s.destroy();
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}

@@ -1,0 +1,226 @@
+import { createHash } from "node:crypto";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
+import type { SmtpConfig } from "@baosong/core";
+import {
+  claimOutbox,
+  listDueOutbox,
+  loadCampaignContext,
+  markFailed,
+  markRetry,
+  markSent,
+  type Database,
+  type OutboxRow,
+} from "@baosong/db";
+import type { BlobStore } from "@baosong/blobs";
+import { classifyDeliveryError, SendPacer, SmtpSender, smtpAccountOf, type SentMail } from "@baosong/mail";
+import { JobQueues, jobIds, jobs, redisConnection } from "@baosong/queue";
+import type { Logger } from "@baosong/log";
+
+export interface SenderSettings {
+  db: Database;
+  redisUrl: string;
+  prefix?: string;
+  blobs: BlobStore;
+  logger: Logger;
+  /** Where `smtp.password_env` is looked up. */
+  env: Record<string, string | undefined>;
+  now?: () => Date;
+  /** Jobs one process works on at once; sends of one account still go one at a time. */
+  concurrency?: number;
+  sweepIntervalMs?: number;
+  /** A `sending` claim older than this is taken to be a dead sender's. Must exceed the longest send. */
+  staleAfterMs?: number;
+  /** How long an account pauses after the provider said "too fast" (发送频次过快). */
+  throttlePauseMs?: number;
+}
+
+export interface SenderHandle {
+  worker: Worker;
+  /** One sweep now; resolves with how many rows were (re-)enqueued. */
+  sweep(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export type SendOutcome = { outcome: "sent"; messageId: string } | { outcome: "skipped" };
+
+const SEND = jobs["mail.send"];
+
+/**
+ * Runs `mail.send` jobs: claim the outbox row, send it, record the result. More processes
+ * or hosts may run this on the same Redis and Postgres; the claim keeps a row to one sender,
+ * and the sweeper re-enqueues rows whose job was lost.
+ */
+export async function startSender(s: SenderSettings): Promise<SenderHandle> {
+  const logger = s.logger.child({ role: "sender" });
+  const prefix = s.prefix ?? "baosong";
+  const now = s.now ?? (() => new Date());
+  const staleAfterMs = s.staleAfterMs ?? 15 * 60_000;
+  const pacerRedis = redisConnection(s.redisUrl);
+  const pacer = new SendPacer(pacerRedis, prefix);
+  const senders = new SenderCache(s.blobs);
+  const queues = new JobQueues({ redisUrl: s.redisUrl, prefix });
+
+  const processJob = async (job: Job): Promise<SendOutcome> => {
+    const { outboxId } = SEND.schema.parse(job.data);
+    const row = await claimOutbox(s.db, outboxId, staleAfterMs);
+    if (!row) {
+      // Sent, failed, suppressed, or held by a live sender: nothing to do here.
+      logger.debug({ msg: "outbox row not claimable", action: "mail.send", job: job.id, outbox: outboxId });
+      return { outcome: "skipped" };
+    }
+    const log = logger.child({ action: "mail.send", job: job.id, outbox: row.id, kind: row.kind, attempt: row.attempts });
+    let account: string | null = null;
+    let sent: SentMail;
+    try {
+      const { campaign } = await loadCampaignContext(s.db, row.campaignId);
+      const password = s.env[campaign.smtp.password_env];
+      if (!password) throw Object.assign(new Error(`environment variable ${campaign.smtp.password_env} is not set`), { code: "ENOPASSWORD" });
+      account = smtpAccountOf(campaign.smtp);
+      await pacer.wait(account, campaign.smtp.per_minute);
+      sent = await senders.for(row.campaignId, campaign.smtp, password).send(row);
+    } catch (err) {
+      return failed(job, row, err, account, log);
+    }
+    await markSentPersistently(s.db, row.id, log);
+    log.info({ msg: "mail sent", messageId: sent.messageId, response: sent.response });
+    return { outcome: "sent", messageId: sent.messageId };
+  };
+
+  const failed = async (job: Job, row: OutboxRow, err: unknown, account: string | null, log: Logger): Promise<never> => {
+    const verdict = classifyDeliveryError(err);
+    if (verdict.throttled && account) await pacer.hold(account, s.throttlePauseMs ?? 60_000);
+    // BullMQ increments job.attemptsMade when an attempt FAILS, not when it starts; the row
+    // counts claims, and also spans jobs the sweeper re-created.
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || row.attempts >= SEND.attempts;
+    if (verdict.permanent || lastAttempt) {
+      await markFailed(s.db, row.id, verdict.message);
+      log.error({ msg: "mail failed", code: verdict.code, error: verdict.message, permanent: verdict.permanent });
+      throw new UnrecoverableError(verdict.message);
+    }
+    const retryAt = new Date(now().getTime() + retryDelayMs(job));
+    await markRetry(s.db, row.id, verdict.message, retryAt);
+    log.warn({ msg: "mail deferred", code: verdict.code, error: verdict.message, throttled: verdict.throttled, retryAt });
+    throw new Error(verdict.message);
+  };
+
+  const worker = new Worker(SEND.queue, processJob, {
+    connection: redisConnection(s.redisUrl),
+    prefix,
+    concurrency: s.concurrency ?? 4,
+    // Lock duration must exceed the SMTP socket timeout (120 s), so a slow upload is not
+    // taken for a stalled job and handed to a second sender while the first still sends.
+    lockDuration: 180_000,
+  });
+  worker.on("error", (err) => logger.error({ msg: "sender worker error", err }));
+
+  let sweeping: Promise<number> | null = null;
+  const sweep = (): Promise<number> => {
+    sweeping ??= sweepOnce().finally(() => {
+      sweeping = null;
+    });
+    return sweeping;
+  };
+  const sweepOnce = async (): Promise<number> => {
+    const due = await listDueOutbox(s.db, now(), 500, staleAfterMs);
+    let added = 0;
+    for (const row of due) if (await ensureJob(queues, row.id)) added++;
+    if (added) logger.info({ msg: "outbox rows re-enqueued", action: "outbox.sweep", rows: added });
+    return added;
+  };
+
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      sweep()
+        .catch((err: unknown) => logger.error({ msg: "outbox sweep failed", action: "outbox.sweep", err }))
+        .finally(schedule);
+    }, s.sweepIntervalMs ?? 15_000);
+  };
+  // A restart finds what the previous run left queued.
+  await sweep().catch((err: unknown) => logger.error({ msg: "outbox sweep failed", action: "outbox.sweep", err }));
+  schedule();
+  logger.info({ msg: "sender running", queue: SEND.queue });
+
+  return {
+    worker,
+    sweep,
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await sweeping?.catch(() => undefined);
+      await worker.close();
+      senders.close();
+      await queues.close();
+      pacerRedis.disconnect();
+    },
+  };
+}
+
+/**
+ * Makes sure a job will look at this row. A waiting, delayed or active job will; a finished
+ * one (kept for a week so repeated enqueues stay no-ops) would swallow a plain re-add, so it
+ * is removed first. Duplicate jobs are harmless: the row claim lets one of them send.
+ */
+async function ensureJob(queues: JobQueues, outboxId: number): Promise<boolean> {
+  const jobId = jobIds.send({ outboxId });
+  const existing = await queues.queue(SEND.queue).getJob(jobId);
+  if (existing) {
+    const state = await existing.getState();
+    if (state !== "completed" && state !== "failed" && state !== "unknown") return false;
+    await existing.remove().catch(() => undefined);
+  }
+  await queues.add("mail.send", { outboxId }, jobId);
+  return true;
+}
+
+/** When BullMQ will run the job again, for `next_attempt_at` (the sweeper's clock). */
+function retryDelayMs(job: Job): number {
+  const backoff = job.opts.backoff;
+  const made = job.attemptsMade + 1;
+  if (typeof backoff === "number") return backoff;
+  if (!backoff) return 0;
+  const delay = backoff.delay ?? 0;
+  return backoff.type === "exponential" ? Math.round(2 ** (made - 1) * delay) : delay;
+}
+
+/**
+ * The mail is out: losing this write would resend it once the claim goes stale, so try a
+ * few times before giving up on a database hiccup.
+ */
+async function markSentPersistently(db: Database, id: number, log: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (!(await markSent(db, id))) log.warn({ msg: "sent row was no longer claimed by this sender" });
+      return;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      log.warn({ msg: "could not record a sent mail, retrying", err });
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}
+
+/** One pooled transport per campaign, rebuilt when its SMTP settings or password change. */
+class SenderCache {
+  private readonly entries = new Map<number, { fingerprint: string; sender: SmtpSender }>();
+
+  constructor(private readonly blobs: BlobStore) {}
+
+  for(campaignId: number, smtp: SmtpConfig, password: string): SmtpSender {
+    // Hashed, so the password is not kept as a readable map key.
+    const fingerprint = createHash("sha256").update(JSON.stringify(smtp)).update("\0").update(password).digest("hex");
+    const entry = this.entries.get(campaignId);
+    if (entry?.fingerprint === fingerprint) return entry.sender;
+    entry?.sender.close();
+    const sender = new SmtpSender(smtp, password, this.blobs);
+    this.entries.set(campaignId, { fingerprint, sender });
+    return sender;
+  }
+
+  close(): void {
+    for (const e of this.entries.values()) e.sender.close();
+    this.entries.clear();
+  }
+}
