@@ -3,7 +3,6 @@ import { loadSettings, parseRoles } from "./settings.ts";
 import { campaignApplyCommand } from "./commands/campaign-apply.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { migrateCommand } from "./commands/migrate.ts";
-import { startRoles } from "./commands/start.ts";
 
 const usage = `baosong — 报送: a public mailbox as a submission system
 
@@ -32,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
       return withRuntime(settings, false, (rt) => doctorCommand(rt, process.env, out));
     case "start": {
       const roles = parseRoles(rest.length ? rest.join(",") : settings.BAOSONG_ROLES);
+      // Loaded only here: the admin commands need none of the services' dependencies.
+      const { startRoles } = await import("./commands/start.ts");
       const rt = await openRuntime(settings, { allowEmbedded: true });
       const running = await startRoles(rt, roles, process.env);
       await new Promise<void>((resolve) => {
