@@ -1,5 +1,6 @@
 import type { Campaign, DocumentKind } from "./campaign.ts";
 import { composeAcknowledgement, type ComposedMail, type OwedItem } from "./acknowledgement.ts";
+import { activityDayOf } from "./activity-day.ts";
 import { attributeMessage, type Attribution, type RosterEntry } from "./attribution.ts";
 import { detectAutoReply, type AutoReplyVerdict } from "./auto-reply.ts";
 import { campaignDay } from "./campaign-time.ts";
@@ -63,8 +64,12 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
     roster,
   );
   const autoReply = detectAutoReply({ headers: mail.headers, fromAddress: mail.fromAddress, contentType: mail.contentType });
-  const day = campaignDay(receivedAt, campaign.timezone);
-  const documents = mail.parts.map((p) => ({ position: p.position, ...classifyByNameAndType(p.filename, p.mediaType), activityDay: day }));
+  const receivedDay = campaignDay(receivedAt, campaign.timezone);
+  const documents = mail.parts.map((p) => ({
+    position: p.position,
+    ...classifyByNameAndType(p.filename, p.mediaType),
+    activityDay: activityDayOf({ subject: mail.subject, filename: p.filename, receivedDay, period: campaign.period }).day,
+  }));
   const from = mail.fromAddress?.toLowerCase() ?? "";
   const senderOnRoster = Boolean(from) && roster.some((s) => s.senders.some((a) => a.toLowerCase() === from));
 

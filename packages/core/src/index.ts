@@ -1,5 +1,6 @@
 export * from "./campaign.ts";
 export * from "./acknowledgement.ts";
+export * from "./activity-day.ts";
 export * from "./ack-policy.ts";
 export * from "./attribution.ts";
 export * from "./auto-reply.ts";
