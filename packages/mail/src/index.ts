@@ -3,3 +3,4 @@ export * from "./media-type.ts";
 export * from "./smtp-sender.ts";
 export * from "./delivery-error.ts";
 export * from "./send-pacer.ts";
+export * from "./header-charset.ts";

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { MailParser, type AddressObject, type AttachmentStream, type HeaderLines, type Headers, type MessageText } from "mailparser";
 import type { BlobStore, StoredBlob } from "@baosong/blobs";
+import { HeaderCharsetFix } from "./header-charset.ts";
 import { detectMediaType } from "./media-type.ts";
 
 /** Limits that keep one hostile or huge mail from exhausting the worker (SPEC §8). */
@@ -90,12 +91,14 @@ export async function readMessage(raw: Readable, blobs: BlobStore, limits: ReadL
     pending.push(storePart(part, index, blobs, limits, parts, problems));
   });
 
+  const charsetFix = new HeaderCharsetFix();
   const done = new Promise<void>((resolve, reject) => {
     parser.on("end", resolve);
     parser.on("error", reject);
+    charsetFix.on("error", reject);
     raw.on("error", reject);
   });
-  raw.pipe(parser);
+  raw.pipe(charsetFix).pipe(parser);
   await done;
   await Promise.all(pending);
   parts.sort((a, b) => a.position - b.position);
