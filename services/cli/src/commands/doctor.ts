@@ -118,7 +118,10 @@ async function checkCampaignMail(campaign: Campaign, env: NodeJS.ProcessEnv, rec
     await transport.verify();
     record({ name, ok: true, detail: "登录成功，可以发信" });
   } catch (err) {
-    const provider = /qq\.com$/.test(s.host) ? "qq" : /163\.com$/.test(s.host) ? "163" : "generic";
+    // The SMTP login is usually the mailbox's own account: same provider, same kind of code.
+    const provider =
+      campaign.mailboxes.find((m) => m.imap.user.toLowerCase() === s.user.toLowerCase())?.provider ??
+      (/qq\.com$/.test(s.host) ? "qq" : /163\.com$/.test(s.host) ? "163" : "generic");
     record({ name, ok: false, detail: explainMailError(err, provider, "smtp") });
   } finally {
     transport.close();
