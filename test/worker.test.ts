@@ -123,6 +123,7 @@ describe("the ingest worker", () => {
   it.each([
     ["auto-reply.eml", "auto_reply:auto_submitted"],
     ["bounce.eml", "auto_reply:bounce"],
+    ["recall.eml", "auto_reply:recall_notice"],
   ])("files %s but does not acknowledge it", async (file, reason) => {
     const data = await secure(file, 2);
     const process = createIngestProcessor({ db: t.db, blobs, queues, logger });
@@ -132,6 +133,23 @@ describe("the ingest worker", () => {
     expect(m.auto_reply).toBe(true);
     const { rows } = await t.pool.query("select status, suppressed_reason from outbox where related_message_id = $1", [filed.messageRowId]);
     expect(rows).toEqual([{ status: "suppressed", suppressed_reason: reason }]);
+  });
+
+  it("records a QQ 超大附件 link with its expiry and warns the school in the 回执", async () => {
+    const data = await secure("qq-large-attachment.eml", 4);
+    const filed = await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), data);
+    const { rows } = await t.pool.query("select school, filename, url, size_text, expires_at from dashboard.large_attachments where message_id = 'qq-big-1@qq.com'");
+    expect(rows).toEqual([
+      {
+        school: "重庆市荣昌区职业教育中心",
+        filename: "5月16日活动视频.mp4",
+        url: "https://mail.qq.com/cgi-bin/ftnExs_download?k=5f3a&t=exs_ftn_download",
+        size_text: "312.5M",
+        expires_at: new Date(1655371200 * 1000),
+      },
+    ]);
+    const ack = await t.pool.query("select text_body from outbox where related_message_id = $1", [filed.messageRowId]);
+    expect(ack.rows[0].text_body).toContain("“5月16日活动视频.mp4”以QQ邮箱超大附件（链接）形式发送，下载链接将于 2022年6月16日 17:20 失效");
   });
 });
 

@@ -16,7 +16,8 @@ export type AutoReplyReason =
   | "bulk_precedence"
   | "noreply_sender"
   | "autoresponder"
-  | "no_sender";
+  | "no_sender"
+  | "recall_notice";
 
 export interface AutoReplyVerdict {
   autoReply: boolean;

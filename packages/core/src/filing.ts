@@ -3,7 +3,8 @@ import { composeAcknowledgement, type ComposedMail, type OwedItem } from "./ackn
 import { activityDayOf } from "./activity-day.ts";
 import { attributeMessage, type Attribution, type RosterEntry } from "./attribution.ts";
 import { detectAutoReply, type AutoReplyVerdict } from "./auto-reply.ts";
-import { campaignDay } from "./campaign-time.ts";
+import { campaignDay, formatCampaignTime } from "./campaign-time.ts";
+import { findLargeAttachmentLinks, isRecallNotice, type LargeAttachmentLink } from "./large-attachments.ts";
 import { classifyByNameAndType } from "./classification.ts";
 import { finding, type Finding } from "./finding.ts";
 import { readSenderAuth, type SenderAuth } from "./sender-auth.ts";
@@ -18,6 +19,7 @@ export interface MailFacts {
   headers: ReadonlyMap<string, string>;
   authenticationResults: readonly string[];
   text: string;
+  html: string | null;
   parts: readonly {
     position: number;
     filename: string;
@@ -46,6 +48,7 @@ export interface FilingPlan {
   /** Where a 回执 would go: Reply-To, else From. */
   replyAddress: string | null;
   senderOnRoster: boolean;
+  largeAttachments: LargeAttachmentLink[];
 }
 
 export interface UnderstandInput {
@@ -63,7 +66,9 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
     { fromAddress: mail.fromAddress, auth, texts: [mail.subject ?? "", ...mail.parts.map((p) => p.filename), mail.text] },
     roster,
   );
-  const autoReply = detectAutoReply({ headers: mail.headers, fromAddress: mail.fromAddress, contentType: mail.contentType });
+  const autoReply: AutoReplyVerdict = isRecallNotice(mail.subject)
+    ? { autoReply: true, reason: "recall_notice" }
+    : detectAutoReply({ headers: mail.headers, fromAddress: mail.fromAddress, contentType: mail.contentType });
   const receivedDay = campaignDay(receivedAt, campaign.timezone);
   const documents = mail.parts.map((p) => ({
     position: p.position,
@@ -81,6 +86,15 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
     });
   }
 
+  const largeAttachments = findLargeAttachmentLinks(mail.html, campaign.timezone);
+  for (const l of largeAttachments) {
+    const until = l.expiresAt ? `，下载链接将于 ${formatCampaignTime(l.expiresAt, campaign.timezone)} 失效` : "";
+    findings.push({
+      ...finding("warning", "large_attachment_link", `“${l.filename}”以QQ邮箱超大附件（链接）形式发送${until}。系统已记录该链接；如有可能，请压缩后作为普通附件发送，以免链接过期后文件丢失。`, "attachment"),
+      position: null,
+    });
+  }
+
   return {
     messageId: mail.messageId ?? `sha256-${rawSha256.slice(0, 32)}@baosong.invalid`,
     attribution,
@@ -91,6 +105,7 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
     findings,
     replyAddress: mail.replyTo ?? mail.fromAddress,
     senderOnRoster,
+    largeAttachments,
   };
 }
 

@@ -9,5 +9,6 @@ export * from "./classification.ts";
 export * from "./filing.ts";
 export * from "./finding.ts";
 export * from "./kinds.ts";
+export * from "./large-attachments.ts";
 export * from "./sender-auth.ts";
 export * from "./text.ts";

@@ -66,6 +66,7 @@ export const createIngestProcessor = (d: IngestDeps) => async (job: Job): Promis
       };
     }),
     plan.findings,
+    plan.largeAttachments,
     (tx, messageRowId) => queueAcknowledgement(tx, { ctx: ctx.campaign, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId, now: d.now?.() ?? new Date() }),
   );
 

@@ -63,6 +63,7 @@ async function recordUnfiled(db: Database, job: Job): Promise<void> {
     },
     [],
     [{ ...finding("error", "mail_unreadable", "系统未能读取这封邮件，已原样保存，管理员会人工处理。", null), position: null }],
+    [],
     async () => undefined,
   );
 }

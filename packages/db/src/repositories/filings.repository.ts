@@ -2,11 +2,12 @@ import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Finding, OwedItem } from "@baosong/core";
 import type { Database, Executor } from "../client.ts";
 import { requirements, schools } from "../schema/campaigns.ts";
-import { documents, findings, messages, outbox } from "../schema/messages.ts";
+import { documents, findings, largeAttachments, messages, outbox } from "../schema/messages.ts";
 
 export type NewMessage = typeof messages.$inferInsert;
 export type NewDocument = Omit<typeof documents.$inferInsert, "messageId">;
 export type NewFinding = Finding & { position: number | null };
+export type NewLargeAttachment = Omit<typeof largeAttachments.$inferInsert, "messageId" | "id">;
 
 export interface FilingResult {
   messageRowId: number;
@@ -24,6 +25,7 @@ export async function fileMessage(
   message: NewMessage,
   docs: readonly NewDocument[],
   found: readonly NewFinding[],
+  links: readonly NewLargeAttachment[],
   then: (tx: Executor, messageRowId: number) => Promise<void>,
 ): Promise<FilingResult> {
   return db.transaction(async (tx) => {
@@ -60,6 +62,7 @@ export async function fileMessage(
         })),
       );
     }
+    if (links.length) await tx.insert(largeAttachments).values(links.map((l) => ({ ...l, messageId: messageRowId })));
     await then(tx, messageRowId);
     return { messageRowId, created: true };
   });

@@ -105,3 +105,17 @@ export const outbox = pgTable(
   },
   (t) => [index("outbox_status").on(t.status, t.nextAttemptAt), index("outbox_to_created").on(t.toAddress, t.createdAt)],
 );
+
+/** QQ 超大附件 links found in a mail: the file lives on QQ's servers until `expires_at`. */
+export const largeAttachments = pgTable(
+  "large_attachments",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    messageId: bigint("message_id", { mode: "number" }).notNull().references(() => messages.id, { onDelete: "cascade" }),
+    filename: text("filename").notNull(),
+    url: text("url").notNull(),
+    sizeText: text("size_text"),
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+  },
+  (t) => [index("large_attachments_expiry").on(t.expiresAt)],
+);
