@@ -135,6 +135,20 @@ describe("the ingest worker", () => {
     expect(rows).toEqual([{ status: "suppressed", suppressed_reason: reason }]);
   });
 
+  it("files a news draft pasted into the body as that day's daily report", async () => {
+    const data = await secure("body-article.eml", 5);
+    const filed = await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), data);
+    const { rows } = await t.pool.query(
+      "select school, filename, kind, activity_day::text, media_type, classified_by from dashboard.documents where message_id = 'body-article-1@ym.example.cn'",
+    );
+    expect(rows).toEqual([
+      { school: "重庆益民技工学校", filename: "（邮件正文）", kind: "daily_report", activity_day: "2022-05-17", media_type: "text/plain", classified_by: expect.stringMatching(/^body:/) },
+    ]);
+    const ack = await t.pool.query("select text_body from outbox where related_message_id = $1", [filed.messageRowId]);
+    expect(ack.rows[0].text_body).toContain("（邮件正文）");
+    expect(ack.rows[0].text_body).toContain("识别为：活动稿件/典型案例");
+  });
+
   it("records a QQ 超大附件 link with its expiry and warns the school in the 回执", async () => {
     const data = await secure("qq-large-attachment.eml", 4);
     const filed = await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), data);

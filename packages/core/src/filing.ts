@@ -1,6 +1,7 @@
 import type { Campaign, DocumentKind } from "./campaign.ts";
 import { composeAcknowledgement, type ComposedMail, type OwedItem } from "./acknowledgement.ts";
 import { activityDayOf } from "./activity-day.ts";
+import { bodyArticle, type BodyArticle } from "./body-article.ts";
 import { attributeMessage, type Attribution, type RosterEntry } from "./attribution.ts";
 import { detectAutoReply, type AutoReplyVerdict } from "./auto-reply.ts";
 import { campaignDay, formatCampaignTime } from "./campaign-time.ts";
@@ -49,6 +50,8 @@ export interface FilingPlan {
   replyAddress: string | null;
   senderOnRoster: boolean;
   largeAttachments: LargeAttachmentLink[];
+  /** The body as a document of its own when it carries the article (SPEC §2). */
+  bodyArticle: (BodyArticle & { kind: DocumentKind; activityDay: string }) | null;
 }
 
 export interface UnderstandInput {
@@ -95,6 +98,8 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
     });
   }
 
+  const article = bodyArticle(mail.text, mail.subject);
+
   return {
     messageId: mail.messageId ?? `sha256-${rawSha256.slice(0, 32)}@baosong.invalid`,
     attribution,
@@ -106,6 +111,11 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
     replyAddress: mail.replyTo ?? mail.fromAddress,
     senderOnRoster,
     largeAttachments,
+    bodyArticle: article && {
+      ...article,
+      kind: "daily_report",
+      activityDay: activityDayOf({ subject: mail.subject, filename: null, receivedDay, period: campaign.period }).day,
+    },
   };
 }
 

@@ -4,6 +4,7 @@ export * from "./activity-day.ts";
 export * from "./ack-policy.ts";
 export * from "./attribution.ts";
 export * from "./auto-reply.ts";
+export * from "./body-article.ts";
 export * from "./campaign-time.ts";
 export * from "./classification.ts";
 export * from "./filing.ts";

@@ -1,9 +1,11 @@
+import { Readable } from "node:stream";
 import { UnrecoverableError, type Job } from "bullmq";
 import {
   ackSuppression,
   acknowledgementFor,
   understandMessage,
   type Campaign,
+  type DocumentKind,
   type FilingPlan,
 } from "@baosong/core";
 import {
@@ -45,29 +47,15 @@ export const createIngestProcessor = (d: IngestDeps) => async (job: Job): Promis
   const receivedAt = new Date(data.internalDate);
   const plan = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt });
   const schoolName = ctx.roster.find((s) => s.id === plan.attribution.schoolId)?.name ?? null;
+  const documents = [...mail.parts.map((p) => documentRow(p, plan)), ...(await bodyDocument(d.blobs, plan))];
 
   const result = await fileMessage(
     d.db,
     messageRow(data, mail, plan, receivedAt),
-    mail.parts.map((p) => {
-      const doc = plan.documents.find((x) => x.position === p.position)!;
-      return {
-        position: p.position,
-        filename: p.filename,
-        declaredType: p.declaredType,
-        mediaType: p.mediaType,
-        sizeBytes: p.sizeBytes,
-        sha256: p.sha256,
-        blobKey: p.blobKey,
-        origin: p.origin,
-        kind: doc.kind,
-        classifiedBy: doc.classifiedBy,
-        activityDay: doc.activityDay,
-      };
-    }),
+    documents,
     plan.findings,
     plan.largeAttachments,
-    (tx, messageRowId) => queueAcknowledgement(tx, { ctx: ctx.campaign, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId, now: d.now?.() ?? new Date() }),
+    (tx, messageRowId) => queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId, now: d.now?.() ?? new Date() }),
   );
 
   const ack = await acknowledgementOf(d.db, result.messageRowId);
@@ -75,6 +63,52 @@ export const createIngestProcessor = (d: IngestDeps) => async (job: Job): Promis
   log.info({ msg: result.created ? "mail filed" : "mail already filed", action: "mail.ingest", message: result.messageRowId, status: plan.status, attributedBy: plan.attribution.attributedBy, parts: mail.parts.length });
   return result;
 };
+
+type DocumentRow = Parameters<typeof fileMessage>[2][number];
+
+function documentRow(p: ReadMessage["parts"][number], plan: FilingPlan): DocumentRow {
+  const doc = plan.documents.find((x) => x.position === p.position)!;
+  return {
+    position: p.position,
+    filename: p.filename,
+    declaredType: p.declaredType,
+    mediaType: p.mediaType,
+    sizeBytes: p.sizeBytes,
+    sha256: p.sha256,
+    blobKey: p.blobKey,
+    origin: p.origin,
+    kind: doc.kind,
+    classifiedBy: doc.classifiedBy,
+    activityDay: doc.activityDay,
+  };
+}
+
+/** The body that carries the article, stored like a file so it is filed and counted like one. */
+async function bodyDocument(blobs: BlobStore, plan: FilingPlan): Promise<DocumentRow[]> {
+  const article = plan.bodyArticle;
+  if (!article) return [];
+  const stored = await blobs.put(Readable.from([Buffer.from(article.text, "utf8")]));
+  return [
+    {
+      position: BODY_POSITION,
+      filename: BODY_FILENAME,
+      declaredType: "text/plain",
+      mediaType: "text/plain",
+      sizeBytes: stored.size,
+      sha256: stored.sha256,
+      blobKey: stored.key,
+      origin: "body",
+      kind: article.kind,
+      classifiedBy: article.reason,
+      activityDay: article.activityDay,
+    },
+  ];
+}
+
+/** How the body appears among the files in the dashboard and the 回执. */
+export const BODY_FILENAME = "（邮件正文）";
+/** Attachments count from 0; the body comes before them. */
+const BODY_POSITION = -1;
 
 function messageRow(data: IngestJob, mail: ReadMessage, plan: FilingPlan, receivedAt: Date) {
   return {
@@ -106,6 +140,7 @@ function messageRow(data: IngestJob, mail: ReadMessage, plan: FilingPlan, receiv
 
 interface AckArgs {
   ctx: Campaign;
+  documents: DocumentRow[];
   campaignId: number;
   data: IngestJob;
   mail: ReadMessage;
@@ -130,13 +165,12 @@ async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<void> {
     toAddress: to,
   });
   const owed = a.plan.attribution.schoolId === null ? [] : await owedRequirements(tx, a.campaignId, a.plan.attribution.schoolId);
-  const byPosition = new Map(a.plan.documents.map((d) => [d.position, d]));
   const mail = acknowledgementFor({
     campaign: a.ctx,
     schoolName: a.schoolName,
     subject: a.mail.subject,
     receivedAt: a.receivedAt,
-    files: a.mail.parts.map((p) => ({ filename: p.filename, kind: byPosition.get(p.position)!.kind, sizeBytes: p.sizeBytes })),
+    files: a.documents.map((d) => ({ filename: d.filename, kind: d.kind as DocumentKind, sizeBytes: d.sizeBytes })),
     findings: a.plan.findings,
     owed,
   });
