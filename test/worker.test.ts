@@ -149,6 +149,21 @@ describe("the ingest worker", () => {
     expect(ack.rows[0].text_body).toContain("识别为：活动稿件/典型案例");
   });
 
+  it("shows in school_status what each school delivered on time and what it still owes", async () => {
+    const { rows } = await t.pool.query("select school, requirement, status, first_received_at from dashboard.school_status order by school, requirement");
+    expect(rows).toEqual([
+      { school: "重庆市荣昌区职业教育中心", requirement: "info_form", status: "on_time", first_received_at: new Date("2022-05-12T02:30:00Z") },
+      { school: "重庆市荣昌区职业教育中心", requirement: "stats_form", status: "missing", first_received_at: null },
+      { school: "重庆益民技工学校", requirement: "info_form", status: "missing", first_received_at: null },
+      { school: "重庆益民技工学校", requirement: "stats_form", status: "missing", first_received_at: null },
+    ]);
+    const matrix = await t.pool.query("select school, day::text, daily_reports, photos, videos from dashboard.daily_matrix where daily_reports + photos + videos > 0 order by school, day");
+    expect(matrix.rows).toEqual([
+      { school: "重庆益民技工学校", day: "2022-05-17", daily_reports: 1, photos: 0, videos: 0 },
+    ]);
+    expect((await t.pool.query("select count(*)::int as n from dashboard.daily_matrix")).rows[0].n).toBe(2 * 7);
+  });
+
   it("records a QQ 超大附件 link with its expiry and warns the school in the 回执", async () => {
     const data = await secure("qq-large-attachment.eml", 4);
     const filed = await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), data);

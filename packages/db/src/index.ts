@@ -5,3 +5,4 @@ export * from "./migrate.ts";
 export * from "./repositories/campaigns.repository.ts";
 export * from "./repositories/filings.repository.ts";
 export * from "./repositories/outbox.repository.ts";
+export * from "./repositories/receipts.repository.ts";

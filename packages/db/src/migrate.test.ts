@@ -25,7 +25,9 @@ describe("migrations", () => {
     const { rows } = await t.pool.query(
       "select table_name from information_schema.views where table_schema = 'dashboard' order by 1",
     );
-    expect(rows.map((r) => r.table_name)).toEqual(expect.arrayContaining(["documents", "findings", "messages", "outbox"]));
+    expect(rows.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining(["daily_matrix", "documents", "featured_activities", "findings", "info_forms", "messages", "outbox", "reports", "school_status", "stats_forms"]),
+    );
     const cols = await t.pool.query(
       "select column_name from information_schema.columns where table_schema = 'dashboard' and table_name = 'messages'",
     );

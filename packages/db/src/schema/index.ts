@@ -1,2 +1,3 @@
 export * from "./campaigns.ts";
 export * from "./messages.ts";
+export * from "./forms.ts";

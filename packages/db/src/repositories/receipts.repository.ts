@@ -1,0 +1,194 @@
+import { and, asc, eq, exists, inArray, isNull, ne, sql } from "drizzle-orm";
+import { campaignSchema, type MailboxConfig } from "@baosong/core";
+import type { Executor } from "../client.ts";
+import { campaigns, mailboxes, mailReceipts } from "../schema/campaigns.ts";
+import { messages } from "../schema/messages.ts";
+
+/**
+ * The poller's persistence: a mailbox's IMAP state and the ledger of (UIDVALIDITY, UID)
+ * secured from it. Every write here is safe to repeat, so a poller that crashes at any point
+ * and starts again files nothing twice and loses nothing (SPEC §8).
+ */
+
+export type MailReceipt = typeof mailReceipts.$inferSelect;
+export type NewMailReceipt = Omit<typeof mailReceipts.$inferInsert, "id" | "securedAt" | "markedAt">;
+
+export interface MailboxState {
+  id: number;
+  campaignId: number;
+  key: string;
+  folder: string;
+  /** Null until a poller first opened the folder. */
+  uidValidity: number | null;
+  /** Highest UID (of `uidValidity`) whose raw bytes are stored and whose job is enqueued. */
+  lastUid: number;
+}
+
+/** A configured mailbox as the poller runs it: the row and its part of the campaign config. */
+export interface PollableMailbox {
+  mailboxId: number;
+  campaignId: number;
+  campaignSlug: string;
+  key: string;
+  config: MailboxConfig;
+}
+
+/** last_error is read by people on the dashboard: keep it to a readable size. */
+const MAX_ERROR_CHARS = 1000;
+
+export async function getMailboxState(db: Executor, mailboxId: number): Promise<MailboxState | null> {
+  const [row] = await db
+    .select({
+      id: mailboxes.id,
+      campaignId: mailboxes.campaignId,
+      key: mailboxes.key,
+      folder: mailboxes.folder,
+      uidValidity: mailboxes.uidValidity,
+      lastUid: mailboxes.lastUid,
+    })
+    .from(mailboxes)
+    .where(eq(mailboxes.id, mailboxId));
+  return row ?? null;
+}
+
+/**
+ * Every mailbox row whose campaign still configures it, with that configuration. A mailbox
+ * dropped from its campaign's YAML keeps its row (and its filed mail) but is not polled.
+ */
+export async function listPollableMailboxes(db: Executor): Promise<PollableMailbox[]> {
+  const rows = await db
+    .select({ mailboxId: mailboxes.id, campaignId: mailboxes.campaignId, key: mailboxes.key, slug: campaigns.slug, config: campaigns.config })
+    .from(mailboxes)
+    .innerJoin(campaigns, eq(campaigns.id, mailboxes.campaignId))
+    .orderBy(asc(mailboxes.id));
+  const found: PollableMailbox[] = [];
+  for (const r of rows) {
+    const config = campaignSchema.parse(r.config).mailboxes.find((m) => m.id === r.key);
+    if (config) found.push({ mailboxId: r.mailboxId, campaignId: r.campaignId, campaignSlug: r.slug, key: r.key, config });
+  }
+  return found;
+}
+
+/**
+ * The folder has a UIDVALIDITY we have not seen (first run, or the server renumbered it):
+ * every UID we knew is meaningless now, so the sweep starts again from the first message.
+ * Already-secured mail is recognised by Message-ID and size, not downloaded again.
+ */
+export async function recordUidValidity(db: Executor, mailboxId: number, uidValidity: number): Promise<void> {
+  await db
+    .update(mailboxes)
+    .set({ uidValidity, lastUid: 0 })
+    .where(and(eq(mailboxes.id, mailboxId), sql`${mailboxes.uidValidity} is distinct from ${uidValidity}`));
+}
+
+/** Moves last_uid forward, never backwards, and only within the UIDVALIDITY it belongs to. */
+export async function advanceLastUid(db: Executor, mailboxId: number, uidValidity: number, uid: number): Promise<void> {
+  await db
+    .update(mailboxes)
+    .set({ lastUid: sql`greatest(${mailboxes.lastUid}, ${uid})` })
+    .where(and(eq(mailboxes.id, mailboxId), eq(mailboxes.uidValidity, uidValidity)));
+}
+
+/** A sweep finished: the poller is alive, and whatever went wrong before is over. */
+export async function recordHeartbeat(db: Executor, mailboxId: number, options: { clearError?: boolean } = {}): Promise<void> {
+  const clear = options.clearError ? { lastError: null, lastErrorAt: null } : {};
+  await db.update(mailboxes).set({ heartbeatAt: sql`now()`, ...clear }).where(eq(mailboxes.id, mailboxId));
+}
+
+/** The message must not carry secrets: callers pass an error text, never option objects. */
+export async function recordMailboxError(db: Executor, mailboxId: number, message: string): Promise<void> {
+  await db
+    .update(mailboxes)
+    .set({ lastError: message.slice(0, MAX_ERROR_CHARS), lastErrorAt: sql`now()` })
+    .where(eq(mailboxes.id, mailboxId));
+}
+
+export async function clearMailboxError(db: Executor, mailboxId: number): Promise<void> {
+  await db.update(mailboxes).set({ lastError: null, lastErrorAt: null }).where(eq(mailboxes.id, mailboxId));
+}
+
+/** Returns false when this (UIDVALIDITY, UID) was already recorded: a repeat is a no-op. */
+export async function recordReceipt(db: Executor, receipt: NewMailReceipt): Promise<boolean> {
+  const inserted = await db
+    .insert(mailReceipts)
+    .values(receipt)
+    .onConflictDoNothing({ target: [mailReceipts.mailboxId, mailReceipts.uidValidity, mailReceipts.uid] })
+    .returning({ id: mailReceipts.id });
+  return inserted.length > 0;
+}
+
+export async function findReceipt(db: Executor, mailboxId: number, uidValidity: number, uid: number): Promise<MailReceipt | null> {
+  const [row] = await db
+    .select()
+    .from(mailReceipts)
+    .where(and(eq(mailReceipts.mailboxId, mailboxId), eq(mailReceipts.uidValidity, uidValidity), eq(mailReceipts.uid, uid)));
+  return row ?? null;
+}
+
+/**
+ * Resync after a UIDVALIDITY change: a mail secured under an earlier UIDVALIDITY, known by
+ * its Message-ID header and size, so it need not be downloaded again.
+ */
+export async function findResyncMatch(
+  db: Executor,
+  mailboxId: number,
+  match: { messageIdHeader: string; sizeBytes: number; notUidValidity: number },
+): Promise<MailReceipt | null> {
+  const [row] = await db
+    .select()
+    .from(mailReceipts)
+    .where(
+      and(
+        eq(mailReceipts.mailboxId, mailboxId),
+        eq(mailReceipts.messageIdHeader, match.messageIdHeader),
+        eq(mailReceipts.sizeBytes, match.sizeBytes),
+        ne(mailReceipts.uidValidity, match.notUidValidity),
+      ),
+    )
+    .orderBy(asc(mailReceipts.id))
+    .limit(1);
+  return row ?? null;
+}
+
+/** Whether the worker has filed this raw message (a `messages` row exists for it). */
+export async function isMessageFiled(db: Executor, mailboxId: number, rawSha256: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.mailboxId, mailboxId), eq(messages.rawSha256, rawSha256)))
+    .limit(1);
+  return row !== undefined;
+}
+
+/**
+ * Receipts of the current UIDVALIDITY whose mail is filed but not yet flagged or moved: the
+ * mailbox is touched only after the filing committed (SPEC §9).
+ */
+export async function listFiledUnmarkedReceipts(db: Executor, mailboxId: number, uidValidity: number, limit = 500): Promise<MailReceipt[]> {
+  return db
+    .select()
+    .from(mailReceipts)
+    .where(
+      and(
+        eq(mailReceipts.mailboxId, mailboxId),
+        eq(mailReceipts.uidValidity, uidValidity),
+        isNull(mailReceipts.markedAt),
+        exists(
+          db
+            .select({ one: sql`1` })
+            .from(messages)
+            .where(and(eq(messages.mailboxId, mailReceipts.mailboxId), eq(messages.rawSha256, mailReceipts.rawSha256))),
+        ),
+      ),
+    )
+    .orderBy(asc(mailReceipts.uid))
+    .limit(limit);
+}
+
+export async function markReceipts(db: Executor, ids: readonly number[]): Promise<void> {
+  if (!ids.length) return;
+  await db
+    .update(mailReceipts)
+    .set({ markedAt: sql`now()` })
+    .where(and(inArray(mailReceipts.id, [...ids]), isNull(mailReceipts.markedAt)));
+}
