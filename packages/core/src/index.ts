@@ -13,3 +13,4 @@ export * from "./kinds.ts";
 export * from "./large-attachments.ts";
 export * from "./sender-auth.ts";
 export * from "./text.ts";
+export * from "./forms/index.ts";

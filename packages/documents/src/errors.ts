@@ -1,0 +1,35 @@
+/**
+ * Why a document could not be read, as a machine `code` beside an English message for logs.
+ * The worker turns these into findings and a parse_status; it never crashes on them.
+ */
+export type DocumentErrorCode = "SHEET_TOO_LARGE" | "XLSX_UNREADABLE";
+
+export abstract class DocumentError extends Error {
+  abstract readonly code: DocumentErrorCode;
+}
+
+/**
+ * Thrown before a workbook is parsed whole when a sheet holds more cells than allowed, or the
+ * workbook unpacks to more bytes than allowed (SPEC §8: a limit, not an OOM).
+ */
+export class SheetTooLargeError extends DocumentError {
+  readonly code = "SHEET_TOO_LARGE" as const;
+  override name = "SheetTooLargeError";
+  constructor(
+    /** The worksheet part or name, or null when the workbook as a whole is too large. */
+    readonly sheet: string | null,
+    readonly measure: "cells" | "bytes",
+    readonly limit: number,
+  ) {
+    super(`${sheet ?? "workbook"} holds more than ${limit} ${measure}`);
+  }
+}
+
+/** Thrown when the bytes are not an .xlsx workbook exceljs can read (damaged, encrypted, .xls renamed). */
+export class XlsxUnreadableError extends DocumentError {
+  readonly code = "XLSX_UNREADABLE" as const;
+  override name = "XlsxUnreadableError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
