@@ -24,7 +24,7 @@ SELECT c.slug AS campaign,
        -- A bureau's form has several rows: all rows of the school's latest document are latest.
        (s.id IS NOT NULL AND f.document_id = first_value(f.document_id) OVER (PARTITION BY f.campaign_id, f.school_id ORDER BY f.submitted_at DESC, f.document_id DESC)) AS is_latest,
        f.row_index,
-       f.unit_name, f.schools_participating, f.teachers, f.students, f.student_coverage_pct,
+       f.unit_name, f.schools_participating, f.teachers, f.students, f.student_coverage_pct::float8 AS student_coverage_pct,
        f.enterprises, f.total_participants, f.activity_items, f.media_reports_total,
        f.media_reports_by_level
 FROM stats_forms f

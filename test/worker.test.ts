@@ -1,9 +1,11 @@
 import { createReadStream, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { Job, Queue } from "bullmq";
+import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalBlobStore } from "@baosong/blobs";
 import { createLogger } from "@baosong/log";
@@ -162,6 +164,50 @@ describe("the ingest worker", () => {
       { school: "重庆益民技工学校", day: "2022-05-17", daily_reports: 1, photos: 0, videos: 0 },
     ]);
     expect((await t.pool.query("select count(*)::int as n from dashboard.daily_matrix")).rows[0].n).toBe(2 * 7);
+  });
+
+  it("reads a misnamed stats form by its content, attributes the stranger's mail by the form's unit, and files the figures", async () => {
+    const forms = join(import.meta.dirname, "fixtures/forms");
+    const raw = await new MailComposer({
+      from: "stranger@163.com",
+      to: "112812581@qq.com",
+      subject: "统计",
+      messageId: "<stats-by-form@163.com>",
+      text: "见附件",
+      attachments: [
+        { filename: "新建 Microsoft Excel 工作表.xlsx", content: readFileSync(join(forms, "新建 Microsoft Excel 工作表.xlsx")) },
+        { filename: "附件1.xlsx", content: readFileSync(join(forms, "bad-info.xlsx")) },
+      ],
+    }).compile().build();
+    const stored = await blobs.put(Readable.from([raw]));
+    const filed = await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), {
+      campaignId, mailboxId, rawKey: stored.key, rawSha256: stored.sha256, uidValidity: 1, uid: 9, sizeBytes: stored.size, internalDate: "2022-05-20T08:00:00.000Z",
+    });
+    const { rows: [m] } = await t.pool.query("select school, attributed_by, status from dashboard.messages where message_id = 'stats-by-form@163.com'");
+    expect(m).toEqual({ school: "重庆市荣昌区职业教育中心", attributed_by: "form", status: "filed" });
+    const docs = await t.pool.query("select filename, kind, parse_status, classified_by from dashboard.documents where message_id = 'stats-by-form@163.com' order by filename");
+    expect(docs.rows).toEqual([
+      { filename: "新建 Microsoft Excel 工作表.xlsx", kind: "stats_form", parse_status: "parsed", classified_by: expect.stringMatching(/^content:sheet_header:/) },
+      { filename: "附件1.xlsx", kind: "info_form", parse_status: "invalid", classified_by: expect.stringMatching(/^content:/) },
+    ]);
+    const expected = JSON.parse(readFileSync(join(forms, "expected.json"), "utf8"))["新建 Microsoft Excel 工作表.xlsx"].fields;
+    const { rows: [stats] } = await t.pool.query("select * from dashboard.stats_forms where message_id = 'stats-by-form@163.com'");
+    expect(stats).toMatchObject({
+      is_latest: true,
+      teachers: expected.teachers,
+      students: expected.students,
+      student_coverage_pct: expected.student_coverage_pct,
+      media_reports_total: expected.media_reports_total,
+      media_reports_by_level: expected.media_reports_by_level,
+    });
+    const findings = await t.pool.query("select filename, code from dashboard.findings where message_id = 'stats-by-form@163.com' order by code");
+    expect(findings.rows.map((f) => f.code)).toEqual(["info.mobile_invalid", "info.plan_too_long", "info.qq_invalid", "info.url_invalid"]);
+    expect(new Set(findings.rows.map((f) => f.filename))).toEqual(new Set(["附件1.xlsx"]));
+    const { rows: [info] } = await t.pool.query("select is_latest, unit_name from dashboard.info_forms where message_id = 'stats-by-form@163.com'");
+    expect(info).toEqual({ is_latest: true, unit_name: "重庆市荣昌区职业教育中心" });
+    const ack = await t.pool.query("select text_body from outbox where related_message_id = $1", [filed.messageRowId]);
+    expect(ack.rows[0].text_body).toContain("识别为：情况统计表");
+    expect(ack.rows[0].text_body).toMatch(/【错误】.*手机/);
   });
 
   it("records a QQ 超大附件 link with its expiry and warns the school in the 回执", async () => {

@@ -7,6 +7,7 @@ import { detectAutoReply, type AutoReplyVerdict } from "./auto-reply.ts";
 import { campaignDay, formatCampaignTime } from "./campaign-time.ts";
 import { findLargeAttachmentLinks, isRecallNotice, type LargeAttachmentLink } from "./large-attachments.ts";
 import { classifyByNameAndType } from "./classification.ts";
+import { understandFile, type FileContent, type FileUnderstanding } from "./file-understanding.ts";
 import { finding, type Finding } from "./finding.ts";
 import { readSenderAuth, type SenderAuth } from "./sender-auth.ts";
 
@@ -30,10 +31,8 @@ export interface MailFacts {
   problems: readonly { code: string; filename: string | null; detail: string }[];
 }
 
-export interface FiledDocument {
+export interface FiledDocument extends Omit<FileUnderstanding, "findings" | "unitNames"> {
   position: number;
-  kind: DocumentKind;
-  classifiedBy: string;
   activityDay: string;
 }
 
@@ -60,28 +59,33 @@ export interface UnderstandInput {
   roster: readonly RosterEntry[];
   rawSha256: string;
   receivedAt: Date;
+  /** What the adapters read from each part, by position (sheets of a spreadsheet …). */
+  contents?: ReadonlyMap<number, FileContent>;
 }
 
 /** Decides what a mail is and whom it is from. Pure: the worker files what this returns. */
-export function understandMessage({ mail, campaign, roster, rawSha256, receivedAt }: UnderstandInput): FilingPlan {
+export function understandMessage({ mail, campaign, roster, rawSha256, receivedAt, contents }: UnderstandInput): FilingPlan {
   const auth = readSenderAuth(mail.authenticationResults);
-  const attribution = attributeMessage(
-    { fromAddress: mail.fromAddress, auth, texts: [mail.subject ?? "", ...mail.parts.map((p) => p.filename), mail.text] },
-    roster,
-  );
+  const files = mail.parts.map((p) => ({
+    position: p.position,
+    ...understandFile(classifyByNameAndType(p.filename, p.mediaType), p.filename, contents?.get(p.position) ?? {}, campaign),
+  }));
+  const attribution = attributeWithForms(mail, auth, files.flatMap((f) => f.unitNames), roster);
   const autoReply: AutoReplyVerdict = isRecallNotice(mail.subject)
     ? { autoReply: true, reason: "recall_notice" }
     : detectAutoReply({ headers: mail.headers, fromAddress: mail.fromAddress, contentType: mail.contentType });
   const receivedDay = campaignDay(receivedAt, campaign.timezone);
-  const documents = mail.parts.map((p) => ({
-    position: p.position,
-    ...classifyByNameAndType(p.filename, p.mediaType),
-    activityDay: activityDayOf({ subject: mail.subject, filename: p.filename, receivedDay, period: campaign.period }).day,
+  const documents = files.map(({ findings: _f, unitNames: _u, ...f }) => ({
+    ...f,
+    activityDay: activityDayOf({ subject: mail.subject, filename: mail.parts.find((p) => p.position === f.position)!.filename, receivedDay, period: campaign.period }).day,
   }));
   const from = mail.fromAddress?.toLowerCase() ?? "";
   const senderOnRoster = Boolean(from) && roster.some((s) => s.senders.some((a) => a.toLowerCase() === from));
 
-  const findings: FilingPlan["findings"] = mail.problems.map((p) => ({ ...problemFinding(p), position: null }));
+  const findings: FilingPlan["findings"] = [
+    ...mail.problems.map((p) => ({ ...problemFinding(p), position: null })),
+    ...files.flatMap((f) => f.findings.map((x) => ({ ...x, position: f.position }))),
+  ];
   if (attribution.schoolId === null) {
     findings.push({
       ...finding("warning", "unattributed", "系统无法确认这封邮件来自哪所学校，请回复本邮件并写明贵校全称。", "school"),
@@ -117,6 +121,14 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
       activityDay: activityDayOf({ subject: mail.subject, filename: null, receivedDay, period: campaign.period }).day,
     },
   };
+}
+
+/** SPEC §3: sender, QQ number, a name in subject, file names or body; last, a form's unit cell. */
+function attributeWithForms(mail: MailFacts, auth: SenderAuth, unitNames: string[], roster: readonly RosterEntry[]): Attribution {
+  const byMail = attributeMessage({ fromAddress: mail.fromAddress, auth, texts: [mail.subject ?? "", ...mail.parts.map((p) => p.filename), mail.text] }, roster);
+  if (byMail.schoolId !== null || byMail.candidates.length > 1 || unitNames.length === 0) return byMail;
+  const byForm = attributeMessage({ fromAddress: null, auth, texts: unitNames }, roster);
+  return byForm.schoolId === null ? byMail : { ...byForm, attributedBy: "form", reason: `表格填报单位：${byForm.reason.replace(/^邮件中出现校名/, "")}` };
 }
 
 function problemFinding(p: { code: string; filename: string | null; detail: string }): Finding {

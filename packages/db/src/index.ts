@@ -6,3 +6,4 @@ export * from "./repositories/campaigns.repository.ts";
 export * from "./repositories/filings.repository.ts";
 export * from "./repositories/outbox.repository.ts";
 export * from "./repositories/receipts.repository.ts";
+export * from "./repositories/forms.repository.ts";

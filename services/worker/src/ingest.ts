@@ -15,12 +15,14 @@ import {
   fileMessage,
   loadCampaignContext,
   owedRequirements,
+  saveForms,
   type Database,
   type Executor,
 } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
 import { readMessage, type ReadMessage } from "@baosong/mail";
 import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
+import { readContents } from "./contents.ts";
 import type { Logger } from "@baosong/log";
 
 export interface IngestDeps {
@@ -45,7 +47,8 @@ export const createIngestProcessor = (d: IngestDeps) => async (job: Job): Promis
   const ctx = await loadCampaignContext(d.db, data.campaignId);
   const mail = await readMessage(d.blobs.open(data.rawKey), d.blobs);
   const receivedAt = new Date(data.internalDate);
-  const plan = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt });
+  const contents = await readContents(d.blobs, mail.parts);
+  const plan = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt, contents });
   const schoolName = ctx.roster.find((s) => s.id === plan.attribution.schoolId)?.name ?? null;
   const documents = [...mail.parts.map((p) => documentRow(p, plan)), ...(await bodyDocument(d.blobs, plan))];
 
@@ -55,7 +58,10 @@ export const createIngestProcessor = (d: IngestDeps) => async (job: Job): Promis
     documents,
     plan.findings,
     plan.largeAttachments,
-    (tx, messageRowId) => queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId, now: d.now?.() ?? new Date() }),
+    async (tx, messageRowId, documentIds) => {
+      await saveForms(tx, { campaignId: ctx.id, messageId: messageRowId, schoolId: plan.attribution.schoolId, submittedAt: receivedAt }, plan.documents, documentIds);
+      await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId, now: d.now?.() ?? new Date() });
+    },
   );
 
   const ack = await acknowledgementOf(d.db, result.messageRowId);
@@ -79,6 +85,7 @@ function documentRow(p: ReadMessage["parts"][number], plan: FilingPlan): Documen
     origin: p.origin,
     kind: doc.kind,
     classifiedBy: doc.classifiedBy,
+    parseStatus: doc.parseStatus,
     activityDay: doc.activityDay,
   };
 }

@@ -18,7 +18,8 @@ export interface FilingResult {
 /**
  * Files a message, its documents and findings in one transaction. The unique
  * (mailbox_id, raw_sha256) makes a second run a no-op; `then` runs inside the same
- * transaction only for a new filing (the 回执 goes into the outbox atomically with it).
+ * transaction only for a new filing (forms read and the 回执 go in atomically with it),
+ * given the new documents' ids by position.
  */
 export async function fileMessage(
   db: Database,
@@ -26,7 +27,7 @@ export async function fileMessage(
   docs: readonly NewDocument[],
   found: readonly NewFinding[],
   links: readonly NewLargeAttachment[],
-  then: (tx: Executor, messageRowId: number) => Promise<void>,
+  then: (tx: Executor, messageRowId: number, documentIds: ReadonlyMap<number, number>) => Promise<void>,
 ): Promise<FilingResult> {
   return db.transaction(async (tx) => {
     const [inserted] = await tx
@@ -63,7 +64,7 @@ export async function fileMessage(
       );
     }
     if (links.length) await tx.insert(largeAttachments).values(links.map((l) => ({ ...l, messageId: messageRowId })));
-    await then(tx, messageRowId);
+    await then(tx, messageRowId, ids);
     return { messageRowId, created: true };
   });
 }

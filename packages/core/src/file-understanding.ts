@@ -1,0 +1,83 @@
+import type { Campaign, DocumentKind } from "./campaign.ts";
+import type { Classification } from "./classification.ts";
+import { finding, type Finding } from "./finding.ts";
+import { detectFormKind } from "./forms/detect-form.ts";
+import { readFeaturedList, type FeaturedActivity } from "./forms/featured-list.ts";
+import { readInfoForm, type InfoFields } from "./forms/info-form.ts";
+import type { Sheet } from "./forms/sheet.ts";
+import { readStatsForm, type StatsFields } from "./forms/stats-form.ts";
+
+/** What the adapters could get out of a file's bytes; absent when the format is not read yet. */
+export interface FileContent {
+  sheets?: readonly Sheet[];
+  /** The file could not be read: why, for the admin (not shown to the clerk). */
+  unreadable?: { code: string; detail: string };
+}
+
+export type ParseStatus = "parsed" | "invalid" | "unreadable" | "kept";
+
+export interface FileUnderstanding {
+  kind: DocumentKind;
+  classifiedBy: string;
+  parseStatus: ParseStatus;
+  findings: Finding[];
+  infoForm?: InfoFields;
+  /** One per school row (a district bureau's form lists several). */
+  statsRows?: StatsFields[];
+  featured?: FeaturedActivity[];
+  /** Unit names the form names: for attribution by form (SPEC §3). */
+  unitNames: string[];
+}
+
+/** SPEC §4 limits when a campaign leaves a rule unset. */
+const defaults = { planTextMax: 300, featuredTextMax: 300, introMax: 300 };
+
+/**
+ * Content first (SPEC §2): a sheet whose header is a form's is that form, whatever the file
+ * is called; then the form is read and checked with the campaign's rules.
+ */
+export function understandFile(byName: Classification, filename: string, content: FileContent, campaign: Campaign): FileUnderstanding {
+  const base = { ...byName, findings: [] as Finding[], unitNames: [] as string[] };
+  if (content.unreadable) {
+    return {
+      ...base,
+      parseStatus: "unreadable",
+      findings: [finding("error", "file_unreadable", `文件“${filename}”无法打开，可能已损坏或受密码保护。请检查后重新发送（表格请另存为 .xlsx 格式）。`, "attachment")],
+    };
+  }
+  for (const sheet of content.sheets ?? []) {
+    const detected = detectFormKind(sheet);
+    if (!detected) continue;
+    const rules = (kind: DocumentKind) => campaign.requirements.find((r) => r.kind === kind)?.rules ?? {};
+    const classifiedBy = `content:${detected.reason}`;
+    if (detected.kind === "stats_form") {
+      const reading = readStatsForm(sheet, { mediaLevels: rules("stats_form").media_levels ?? [] });
+      const rows = reading.rows.length ? reading.rows.map((r) => r.fields) : reading.fields ? [reading.fields] : [];
+      return done({ ...base, kind: "stats_form", classifiedBy, statsRows: rows }, reading.findings, [reading.reporter.unit, ...rows.map((r) => r.unit_name)]);
+    }
+    if (detected.kind === "info_form") {
+      const r = rules("info_form");
+      const reading = readInfoForm(sheet, {
+        planTextMax: r.plan_text_max ?? defaults.planTextMax,
+        featuredTextMax: r.featured_text_max ?? defaults.featuredTextMax,
+      });
+      return done({ ...base, kind: "info_form", classifiedBy, infoForm: reading.fields }, reading.findings, [reading.fields.unit_name]);
+    }
+    const reading = readFeaturedList(sheet, { introMax: rules("featured_list").intro_max ?? defaults.introMax });
+    return done(
+      { ...base, kind: "featured_list", classifiedBy, featured: reading.rows.map((r) => r.fields) },
+      reading.findings,
+      [reading.reporter.unit, ...reading.rows.map((r) => r.fields.organizer)],
+    );
+  }
+  return { ...base, parseStatus: content.sheets ? "parsed" : "kept" };
+}
+
+function done(u: Omit<FileUnderstanding, "parseStatus" | "findings" | "unitNames"> & { findings: Finding[]; unitNames: string[] }, found: Finding[], units: (string | null)[]): FileUnderstanding {
+  return {
+    ...u,
+    findings: found,
+    parseStatus: found.some((f) => f.severity === "error") ? "invalid" : "parsed",
+    unitNames: units.filter((n): n is string => Boolean(n?.trim())),
+  };
+}
