@@ -14,3 +14,4 @@ export * from "./large-attachments.ts";
 export * from "./sender-auth.ts";
 export * from "./text.ts";
 export * from "./forms/index.ts";
+export * from "./file-understanding.ts";
