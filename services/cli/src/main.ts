@@ -33,16 +33,14 @@ async function main(argv: string[]): Promise<number> {
       const roles = parseRoles(rest.length ? rest.join(",") : settings.BAOSONG_ROLES);
       // Loaded only here: the admin commands need none of the services' dependencies.
       const { startRoles } = await import("./commands/start.ts");
+      // Listen before starting: a SIGTERM during start-up must still stop cleanly.
+      const stopRequested = new Promise<string>((resolve) => {
+        process.once("SIGTERM", () => resolve("SIGTERM"));
+        process.once("SIGINT", () => resolve("SIGINT"));
+      });
       const rt = await openRuntime(settings, { allowEmbedded: true });
       const running = await startRoles(rt, roles, process.env);
-      await new Promise<void>((resolve) => {
-        const shutdown = (signal: string) => {
-          rt.logger.info({ msg: "shutting down", signal });
-          resolve();
-        };
-        process.once("SIGTERM", shutdown);
-        process.once("SIGINT", shutdown);
-      });
+      rt.logger.info({ msg: "shutting down", signal: await stopRequested });
       await running.stop();
       await rt.close();
       return 0;
