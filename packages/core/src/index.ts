@@ -14,4 +14,6 @@ export * from "./large-attachments.ts";
 export * from "./sender-auth.ts";
 export * from "./text.ts";
 export * from "./forms/index.ts";
+export * from "./schedule/index.ts";
+export * from "./outgoing/index.ts";
 export * from "./file-understanding.ts";

@@ -1,0 +1,2 @@
+export { buildDigestWorkbook, type DigestWorkbookInput } from "./digest-workbook.ts";
+export { inertText } from "./sheet-writing.ts";
