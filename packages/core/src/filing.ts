@@ -140,6 +140,18 @@ function problemFinding(p: { code: string; filename: string | null; detail: stri
       return finding("error", "part_too_large", `附件${name}超过大小上限，未能保存。请压缩后重新发送，或使用网盘链接。`, "attachment");
     case "body_truncated":
       return finding("warning", "body_truncated", "邮件正文过长，系统只保存了前面的部分。如正文是稿件，请改为Word附件发送。", "body");
+    case "archive_depth":
+      return finding("warning", "archive_depth", `压缩包${name}嵌套层数过多，最里层的压缩包未再解开。请直接发送其中的文件。`, "attachment");
+    case "archive_members":
+      return finding("error", "archive_members", `压缩包${name}中的文件数量超过上限，多出的文件未被读取。请分几个压缩包或几封邮件发送。`, "attachment");
+    case "archive_size":
+    case "archive_member_size":
+      return finding("error", p.code, `压缩包${name}解压后过大，超出部分未被读取。请分开发送，或将视频单独发送。`, "attachment");
+    case "archive_encrypted":
+      return finding("error", "archive_encrypted", `压缩包${name}中的文件设有密码，系统无法打开。请去掉密码后重新发送。`, "attachment");
+    case "archive_corrupt":
+    case "archive_unsupported":
+      return finding("error", p.code, `压缩包${name}已损坏或格式不受支持，能读出的文件已保存。请重新压缩为 zip 格式后发送。`, "attachment");
     default:
       return finding("error", "part_unreadable", `附件${name}无法读取，请检查文件是否损坏后重新发送。`, "attachment");
   }

@@ -7,3 +7,4 @@ export * from "./repositories/filings.repository.ts";
 export * from "./repositories/outbox.repository.ts";
 export * from "./repositories/receipts.repository.ts";
 export * from "./repositories/forms.repository.ts";
+export * from "./repositories/schedule.repository.ts";

@@ -4,3 +4,7 @@ export * from "./smtp-sender.ts";
 export * from "./delivery-error.ts";
 export * from "./send-pacer.ts";
 export * from "./header-charset.ts";
+export * from "./imap-source.ts";
+export * from "./imap-backoff.ts";
+export * from "./mailbox-lock.ts";
+export * from "./mailbox-sweep.ts";

@@ -25,8 +25,8 @@ export interface ReadPart {
   sizeBytes: number;
   sha256: string;
   blobKey: string;
-  /** attachment, inline (related to the HTML body) or forwarded (message/rfc822). */
-  origin: "attachment" | "inline" | "forwarded";
+  /** attachment, inline (related to the HTML body), forwarded (message/rfc822) or archive (a member of an attached archive). */
+  origin: "attachment" | "inline" | "forwarded" | "archive";
 }
 
 export interface ReadProblem {

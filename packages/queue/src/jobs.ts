@@ -26,6 +26,8 @@ export const jobs = {
     schema: z.object({ outboxId: z.number().int() }),
     attempts: 10,
   },
+  /** Plan and queue the reminders, overdue notices and digests that fell due (a repeating job). */
+  "outgoing.plan": { queue: "schedule", schema: z.object({}), attempts: 3 },
 } as const;
 
 export type JobName = keyof typeof jobs;

@@ -13,7 +13,7 @@ const settingsSchema = z.object({
   BAOSONG_PGLITE_DIR: z.string().default(".baosong/pgdata"),
   /** Campaign files applied by `start` before the services run (comma-separated). */
   BAOSONG_CAMPAIGNS: z.string().optional(),
-  BAOSONG_ROLES: z.string().default("poller,worker,sender"),
+  BAOSONG_ROLES: z.string().default("poller,worker,sender,scheduler"),
   BAOSONG_QUEUE_PREFIX: z.string().default("baosong"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
@@ -30,7 +30,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return parsed.data;
 }
 
-export const roles = ["poller", "worker", "sender"] as const;
+export const roles = ["poller", "worker", "sender", "scheduler"] as const;
 export type Role = (typeof roles)[number];
 
 export function parseRoles(list: string): Role[] {

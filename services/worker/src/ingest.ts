@@ -7,6 +7,7 @@ import {
   type Campaign,
   type DocumentKind,
   type FilingPlan,
+  type MailFacts,
 } from "@baosong/core";
 import {
   acknowledgementOf,
@@ -22,6 +23,7 @@ import {
 import type { BlobStore } from "@baosong/blobs";
 import { readMessage, type ReadMessage } from "@baosong/mail";
 import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
+import { expandArchives } from "./archives.ts";
 import { readContents } from "./contents.ts";
 import type { Logger } from "@baosong/log";
 
@@ -45,7 +47,9 @@ export const createIngestProcessor = (d: IngestDeps) => async (job: Job): Promis
     throw new UnrecoverableError(`raw message ${data.rawKey} is missing from the blob store`);
   }
   const ctx = await loadCampaignContext(d.db, data.campaignId);
-  const mail = await readMessage(d.blobs.open(data.rawKey), d.blobs);
+  const read = await readMessage(d.blobs.open(data.rawKey), d.blobs);
+  const unpacked = await expandArchives(d.blobs, read.parts);
+  const mail: UnpackedMail = { ...read, parts: unpacked.parts, problems: [...read.problems, ...unpacked.problems.map((p) => ({ code: p.code, filename: p.path, detail: p.detail }))] };
   const receivedAt = new Date(data.internalDate);
   const contents = await readContents(d.blobs, mail.parts);
   const plan = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt, contents });
@@ -71,6 +75,8 @@ export const createIngestProcessor = (d: IngestDeps) => async (job: Job): Promis
 };
 
 type DocumentRow = Parameters<typeof fileMessage>[2][number];
+/** The mail with its archives' members among its parts, and their problems among its problems. */
+type UnpackedMail = Omit<ReadMessage, "problems"> & { problems: MailFacts["problems"] };
 
 function documentRow(p: ReadMessage["parts"][number], plan: FilingPlan): DocumentRow {
   const doc = plan.documents.find((x) => x.position === p.position)!;
@@ -117,7 +123,7 @@ export const BODY_FILENAME = "（邮件正文）";
 /** Attachments count from 0; the body comes before them. */
 const BODY_POSITION = -1;
 
-function messageRow(data: IngestJob, mail: ReadMessage, plan: FilingPlan, receivedAt: Date) {
+function messageRow(data: IngestJob, mail: UnpackedMail, plan: FilingPlan, receivedAt: Date) {
   return {
     campaignId: data.campaignId,
     mailboxId: data.mailboxId,
@@ -150,7 +156,7 @@ interface AckArgs {
   documents: DocumentRow[];
   campaignId: number;
   data: IngestJob;
-  mail: ReadMessage;
+  mail: UnpackedMail;
   plan: FilingPlan;
   schoolName: string | null;
   receivedAt: Date;

@@ -1,3 +1,4 @@
 export * from "./campaigns.ts";
 export * from "./messages.ts";
 export * from "./forms.ts";
+export * from "./scheduler.ts";

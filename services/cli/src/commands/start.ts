@@ -2,6 +2,7 @@ import { applyCampaign, migrateDatabase } from "@baosong/db";
 import { loadCampaignFile } from "@baosong/config";
 import { JobQueues } from "@baosong/queue";
 import { startPollers } from "@baosong/svc-poller";
+import { startScheduler } from "@baosong/svc-scheduler";
 import { startSender } from "@baosong/svc-sender";
 import { startWorker } from "@baosong/svc-worker";
 import type { Runtime } from "../runtime.ts";
@@ -13,7 +14,7 @@ export interface Running {
 
 /**
  * `baosong start [ROLE…]`: migrate, apply the campaign files named in BAOSONG_CAMPAIGNS, then
- * run the chosen roles (all three by default) in this process until SIGTERM/SIGINT.
+ * run the chosen roles (all four by default) in this process until SIGTERM/SIGINT.
  */
 export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.ProcessEnv): Promise<Running> {
   const { settings, logger } = rt;
@@ -25,13 +26,15 @@ export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.Proces
   const queues = new JobQueues({ redisUrl: settings.REDIS_URL, prefix: settings.BAOSONG_QUEUE_PREFIX });
   const common = { db: rt.database.db, blobs: rt.blobs, logger, redisUrl: settings.REDIS_URL, prefix: settings.BAOSONG_QUEUE_PREFIX };
   const stops: (() => Promise<void>)[] = [];
-  if (chosen.includes("worker")) stops.push(startWorker({ ...common, queues }).stop);
+  // Started in this order and stopped in reverse: pollers (no new work), the scheduler,
+  // workers finish their jobs, then the sender.
   if (chosen.includes("sender")) stops.push((await startSender({ ...common, env })).stop);
+  if (chosen.includes("worker")) stops.push(startWorker({ ...common, queues }).stop);
+  if (chosen.includes("scheduler")) stops.push((await startScheduler({ ...common, queues })).stop);
   if (chosen.includes("poller")) stops.push((await startPollers({ ...common, queues, env })).stop);
   logger.info({ msg: "baosong running", roles: chosen, embeddedDatabase: rt.embedded });
   return {
     async stop() {
-      // Pollers first (no new work), then workers finish their jobs, then the sender.
       for (const stop of stops.reverse()) await stop();
       await queues.close();
     },
