@@ -210,6 +210,25 @@ describe("the ingest worker", () => {
     expect(ack.rows[0].text_body).toMatch(/【错误】.*手机/);
   });
 
+  it("unpacks a Windows zip with GBK names and files each member under its decoded path", async () => {
+    const archives = join(import.meta.dirname, "fixtures/archives");
+    const expected = JSON.parse(readFileSync(join(archives, "expected.json"), "utf8"))["windows-gbk.zip"].members as { path: string; sha256: string }[];
+    const raw = await new MailComposer({
+      from: "rczj@example.cn",
+      to: "112812581@qq.com",
+      subject: "活动周材料打包",
+      messageId: "<zip-gbk@rczj.example.cn>",
+      text: "材料见压缩包",
+      attachments: [{ filename: "windows-gbk.zip", content: readFileSync(join(archives, "windows-gbk.zip")) }],
+    }).compile().build();
+    const stored = await blobs.put(Readable.from([raw]));
+    await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), {
+      campaignId, mailboxId, rawKey: stored.key, rawSha256: stored.sha256, uidValidity: 1, uid: 10, sizeBytes: stored.size, internalDate: "2022-05-16T08:00:00.000Z",
+    });
+    const { rows } = await t.pool.query("select filename, sha256, origin from dashboard.documents where message_id = 'zip-gbk@rczj.example.cn' and origin = 'archive' order by filename");
+    expect(rows.map((r) => ({ path: r.filename, sha256: r.sha256 }))).toEqual([...expected].sort((a, b) => (a.path < b.path ? -1 : 1)));
+  });
+
   it("records a QQ 超大附件 link with its expiry and warns the school in the 回执", async () => {
     const data = await secure("qq-large-attachment.eml", 4);
     const filed = await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), data);
