@@ -1,3 +1,2 @@
-export { openRuntime, type Runtime } from "./runtime.ts";
-export { loadSettings, parseRoles, type Role, type Settings } from "./settings.ts";
+export { openRuntime, loadSettings, parseRoles, type Role, type Runtime, type Settings } from "@baosong/runtime";
 export { startRoles, type Running } from "./commands/start.ts";

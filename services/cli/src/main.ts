@@ -1,5 +1,5 @@
-import { openRuntime } from "./runtime.ts";
-import { loadSettings, parseRoles } from "./settings.ts";
+import { openRuntime } from "@baosong/runtime";
+import { loadSettings, parseRoles } from "@baosong/runtime";
 import { campaignApplyCommand } from "./commands/campaign-apply.ts";
 import { doctorCommand } from "./commands/doctor.ts";
 import { migrateCommand } from "./commands/migrate.ts";

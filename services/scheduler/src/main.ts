@@ -1,36 +1,7 @@
 /** The scheduler as its own process: `pnpm exec tsx services/scheduler/src/main.ts`. */
-import { resolve } from "node:path";
-import { connectDatabase } from "@baosong/db";
-import { LocalBlobStore } from "@baosong/blobs";
-import { createLogger } from "@baosong/log";
-import { JobQueues } from "@baosong/queue";
+import { runService } from "@baosong/runtime";
 import { startScheduler } from "./scheduler.ts";
 
-const env = process.env;
-if (!env.DATABASE_URL) {
-  process.stderr.write("scheduler: DATABASE_URL is not set\n");
-  process.exit(1);
-}
-const redisUrl = env.REDIS_URL ?? "redis://127.0.0.1:6379";
-const prefix = env.BAOSONG_QUEUE_PREFIX ?? "baosong";
-const logger = createLogger({ name: "baosong-scheduler", level: env.LOG_LEVEL ?? "info" });
-const database = connectDatabase(env.DATABASE_URL, { applicationName: "baosong-scheduler" });
-const queues = new JobQueues({ redisUrl, prefix });
-const handle = await startScheduler({
-  db: database.db,
-  blobs: new LocalBlobStore(resolve(env.BAOSONG_BLOB_DIR ?? ".baosong/blobs")),
-  queues,
-  logger,
-  redisUrl,
-  prefix,
-});
-
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, async () => {
-    logger.info({ msg: "shutting down", signal });
-    await handle.stop();
-    await queues.close();
-    await database.close();
-    process.exit(0);
-  });
-}
+await runService("scheduler", ({ rt, queues }) =>
+  startScheduler({ db: rt.database.db, blobs: rt.blobs, queues, logger: rt.logger, redisUrl: rt.settings.REDIS_URL, prefix: rt.settings.BAOSONG_QUEUE_PREFIX }),
+);

@@ -1,6 +1,6 @@
 import { applyCampaign, migrateDatabase } from "@baosong/db";
 import { CampaignConfigError, loadCampaignFile } from "@baosong/config";
-import type { Runtime } from "../runtime.ts";
+import type { Runtime } from "@baosong/runtime";
 
 /** `baosong campaign apply FILE…`: validate each file, then load campaign, roster and requirements. */
 export async function campaignApplyCommand(rt: Runtime, files: string[], out: (line: string) => void): Promise<number> {

@@ -5,7 +5,7 @@ import { Redis } from "ioredis";
 import { listCampaigns, migrationsFolder } from "@baosong/db";
 import type { Campaign } from "@baosong/core";
 import { maskUrl } from "@baosong/log";
-import type { Runtime } from "../runtime.ts";
+import type { Runtime } from "@baosong/runtime";
 import { explainMailError } from "./mail-errors.ts";
 
 export interface Check {

@@ -1,5 +1,5 @@
 import { migrateDatabase } from "@baosong/db";
-import type { Runtime } from "../runtime.ts";
+import type { Runtime } from "@baosong/runtime";
 
 export async function migrateCommand(rt: Runtime): Promise<number> {
   await migrateDatabase(rt.database.pool);

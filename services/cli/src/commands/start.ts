@@ -5,8 +5,8 @@ import { startPollers } from "@baosong/svc-poller";
 import { startScheduler } from "@baosong/svc-scheduler";
 import { startSender } from "@baosong/svc-sender";
 import { startWorker } from "@baosong/svc-worker";
-import type { Runtime } from "../runtime.ts";
-import type { Role } from "../settings.ts";
+import type { Runtime } from "@baosong/runtime";
+import type { Role } from "@baosong/runtime";
 
 export interface Running {
   stop(): Promise<void>;

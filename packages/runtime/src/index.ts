@@ -1,0 +1,3 @@
+export * from "./settings.ts";
+export * from "./runtime.ts";
+export * from "./run-service.ts";
