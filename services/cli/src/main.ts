@@ -10,6 +10,8 @@ usage: pnpm baosong <command>
   migrate                      apply database migrations (safe to repeat)
   campaign apply FILE [FILE…]  validate campaign YAML files and load them
   doctor                       check Postgres, Redis, IMAP and SMTP logins
+  digest --preview [--campaign SLUG] [--day YYYY-MM-DD] [--final] [--out DIR]
+                               write the officials' digest (HTML, text, .xlsx) to files; sends nothing
   start [ROLE…]                run poller, worker and sender (default: all; BAOSONG_ROLES)
 `;
 
@@ -27,6 +29,13 @@ async function main(argv: string[]): Promise<number> {
     case "campaign":
       if (rest[0] !== "apply") break;
       return withRuntime(settings, false, (rt) => campaignApplyCommand(rt, rest.slice(1), out));
+    case "digest": {
+      const flags = parseFlags(rest);
+      if (!flags.has("preview")) break;
+      const { digestPreviewCommand } = await import("./commands/digest-preview.ts");
+      const options = { campaign: flags.get("campaign"), day: flags.get("day"), final: flags.has("final"), outDir: flags.get("out") ?? ".baosong/preview" };
+      return withRuntime(settings, false, (rt) => digestPreviewCommand(rt, options, new Date(), out));
+    }
     case "doctor":
       return withRuntime(settings, false, (rt) => doctorCommand(rt, process.env, out));
     case "start": {
@@ -48,6 +57,21 @@ async function main(argv: string[]): Promise<number> {
   }
   out(usage);
   return 2;
+}
+
+/** `--name value` and bare `--flag` (value "true"). */
+function parseFlags(args: string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const name = /^--([a-z-]+)$/.exec(args[i]!)?.[1];
+    if (!name) throw new Error(`unexpected argument: ${args[i]}`);
+    const next = args[i + 1];
+    if (next !== undefined && !next.startsWith("--")) {
+      flags.set(name, next);
+      i++;
+    } else flags.set(name, "true");
+  }
+  return flags;
 }
 
 async function withRuntime(

@@ -52,8 +52,9 @@ export async function outboxMailsOf(db: Executor, blobs: BlobStore, c: CampaignO
   if (planned.kind === "digest") {
     const to = c.campaign.officials.map((o) => o.email.toLowerCase());
     if (to.length === 0) return [];
-    const { mail, attachment } = await composeDigestMail(db, blobs, c, planned);
-    return rowsFor(c, planned, to, mail, null, [attachment]);
+    const { mail, workbook, filename } = await composeDigestMail(db, c, planned);
+    const stored = await blobs.put(Readable.from([workbook]));
+    return rowsFor(c, planned, to, mail, null, [{ filename, blobKey: stored.key, contentType: XLSX_TYPE }]);
   }
   const to = c.addresses.get(planned.to.school) ?? [];
   const mail =
@@ -96,13 +97,19 @@ function rowsFor(
   });
 }
 
-/** The digest mail and its 汇总表, read from the dashboard views at `now`. */
-async function composeDigestMail(
+export interface DigestMail {
+  mail: ComposedMail;
+  /** The 汇总表 (.xlsx) attached to it. */
+  workbook: Buffer;
+  filename: string;
+}
+
+/** The digest mail and its 汇总表, read from the dashboard views at `now`. Sends nothing. */
+export async function composeDigestMail(
   db: Executor,
-  blobs: BlobStore,
-  c: CampaignOutgoing,
+  c: Pick<CampaignOutgoing, "campaign" | "campaignId" | "statuses" | "now">,
   planned: PlannedDigest,
-): Promise<{ mail: ComposedMail; attachment: OutboxAttachment }> {
+): Promise<DigestMail> {
   const { campaign, campaignId, now } = c;
   const frame = digestFrame(campaign, planned, c.statuses, now);
   const until = new Date(now.getTime() + EXPIRING_WITHIN_DAYS * 86_400_000);
@@ -127,7 +134,6 @@ async function composeDigestMail(
     daily: daily.filter((d) => days.includes(d.day)),
     matrix: frame.matrix,
   });
-  const stored = await blobs.put(Readable.from([workbook]));
   const filename = `日报摘要-${planned.day}.xlsx`;
   const mail = composeDigest({
     ...frame,
@@ -138,5 +144,5 @@ async function composeDigestMail(
     expiringWithinDays: EXPIRING_WITHIN_DAYS,
     attachmentName: filename,
   });
-  return { mail, attachment: { filename, blobKey: stored.key, contentType: XLSX_TYPE } };
+  return { mail, workbook, filename };
 }
