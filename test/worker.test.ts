@@ -206,8 +206,13 @@ describe("the ingest worker", () => {
     const { rows: [info] } = await t.pool.query("select is_latest, unit_name from dashboard.info_forms where message_id = 'stats-by-form@163.com'");
     expect(info).toEqual({ is_latest: true, unit_name: "重庆市荣昌区职业教育中心" });
     const ack = await t.pool.query("select text_body from outbox where related_message_id = $1", [filed.messageRowId]);
-    expect(ack.rows[0].text_body).toContain("识别为：情况统计表");
-    expect(ack.rows[0].text_body).toMatch(/【错误】.*手机/);
+    const text: string = ack.rows[0].text_body;
+    expect(text).toContain("识别为：情况统计表");
+    expect(text).toContain(`重庆市荣昌区职业教育中心：教师 ${expected.teachers} 人，学生 ${expected.students} 人，覆盖率 ${expected.student_coverage_pct}%`);
+    // The info form's problems are listed under that file, each with how to fix it.
+    const infoBlock = text.slice(text.indexOf("附件1.xlsx"));
+    expect(infoBlock).toMatch(/· 【错误】.*手机/);
+    expect(text).not.toContain("需要您注意的问题");
   });
 
   it("unpacks a Windows zip with GBK names and files each member under its decoded path", async () => {

@@ -46,7 +46,7 @@ export function composeAcknowledgement(a: AcknowledgementInput): ComposedMail {
 
   const blocks: Block[] = [];
   blocks.push({ kind: "p", text: a.schoolName ? `${a.schoolName}：` : "老师您好：" });
-  blocks.push({ kind: "p", text: `我们已于 ${received} 收到您发送的邮件 ${subjectLine}。本邮件由系统自动发送，请勿直接回复此回执询问问题。` });
+  blocks.push({ kind: "p", text: `我们已于 ${received} 收到您发送的邮件 ${subjectLine}。本回执由报送系统自动发送。` });
 
   if (!a.schoolName) {
     blocks.push({
@@ -72,6 +72,11 @@ export function composeAcknowledgement(a: AcknowledgementInput): ComposedMail {
   if (a.findings.length) {
     blocks.push({ kind: "h", text: "需要您注意的问题" });
     blocks.push({ kind: "list", items: a.findings.map((f) => `· ${describeFinding(f)}`) });
+  }
+
+  const hasErrors = [...a.findings, ...a.files.flatMap((f) => f.findings ?? [])].some((f) => f.severity === "error");
+  if (hasErrors) {
+    blocks.push({ kind: "warn", text: "以上标注【错误】的内容请修改后重新发送；新版本会自动替换旧版本，旧版本也会保留。" });
   }
 
   if (a.owed.length) {

@@ -1,5 +1,5 @@
 import type { Campaign, DocumentKind } from "./campaign.ts";
-import { composeAcknowledgement, type ComposedMail, type OwedItem } from "./acknowledgement.ts";
+import { composeAcknowledgement, type AcknowledgedFile, type ComposedMail, type OwedItem } from "./acknowledgement.ts";
 import { activityDayOf } from "./activity-day.ts";
 import { bodyArticle, type BodyArticle } from "./body-article.ts";
 import { attributeMessage, type Attribution, type RosterEntry } from "./attribution.ts";
@@ -162,7 +162,7 @@ export interface AckContext {
   schoolName: string | null;
   subject: string | null;
   receivedAt: Date;
-  files: { filename: string; kind: DocumentKind; sizeBytes: number }[];
+  files: AcknowledgedFile[];
   findings: readonly Finding[];
   owed: readonly OwedItem[];
 }

@@ -17,3 +17,4 @@ export * from "./forms/index.ts";
 export * from "./schedule/index.ts";
 export * from "./outgoing/index.ts";
 export * from "./file-understanding.ts";
+export * from "./file-summary.ts";

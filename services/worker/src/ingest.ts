@@ -3,6 +3,7 @@ import { UnrecoverableError, type Job } from "bullmq";
 import {
   ackSuppression,
   acknowledgementFor,
+  fileSummary,
   understandMessage,
   type Campaign,
   type DocumentKind,
@@ -183,8 +184,17 @@ async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<void> {
     schoolName: a.schoolName,
     subject: a.mail.subject,
     receivedAt: a.receivedAt,
-    files: a.documents.map((d) => ({ filename: d.filename, kind: d.kind as DocumentKind, sizeBytes: d.sizeBytes })),
-    findings: a.plan.findings,
+    files: a.documents.map((d) => {
+      const understood = a.plan.documents.find((p) => p.position === d.position);
+      return {
+        filename: d.filename,
+        kind: d.kind as DocumentKind,
+        sizeBytes: d.sizeBytes,
+        summary: understood ? fileSummary(understood) : [],
+        findings: a.plan.findings.filter((f) => f.position === d.position),
+      };
+    }),
+    findings: a.plan.findings.filter((f) => f.position === null),
     owed,
   });
   const fromDomain = (a.ctx.smtp.from_address ?? a.ctx.smtp.user).split("@")[1] ?? "baosong.local";
