@@ -403,13 +403,18 @@ describe("poller", { timeout: 90_000 }, () => {
     expect(await ingestJobs()).toHaveLength(2);
   });
 
-  it("refuses to start when a mailbox password is not in the environment, naming the variable", async () => {
+  it("skips a mailbox whose password is not in the environment and says so in the dashboard", async () => {
     await campaign();
-    const { logger } = capture("poller");
-    await expect(startPollers({ db: t.db, blobs, queues, logger, redisUrl, prefix, env: {}, tuning })).rejects.toMatchObject({
-      code: "ENOPASSWORD",
-      message: expect.stringContaining("TEST_IMAP_PASSWORD"),
-    });
+    const { logger, lines } = capture("poller");
+    const handle = await startPollers({ db: t.db, blobs, queues, logger, redisUrl, prefix, env: {}, tuning });
+    try {
+      expect(handle.mailboxes).toEqual([]);
+      const { rows } = await t.pool.query("select last_error from dashboard.mailboxes where campaign = 'test-rongchang'");
+      expect(rows).toEqual([{ last_error: expect.stringContaining("环境变量 TEST_IMAP_PASSWORD 未设置") }]);
+      expect(lines.map((l) => JSON.parse(l)).some((l) => l.msg === "mailbox password not set: not polling it" && l.env === "TEST_IMAP_PASSWORD")).toBe(true);
+    } finally {
+      await handle.stop();
+    }
   });
 });
 

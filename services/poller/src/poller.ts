@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { listPollableMailboxes, type Database, type PollableMailbox } from "@baosong/db";
+import { listPollableMailboxes, recordMailboxError, type Database, type PollableMailbox } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
 import { ImapSource, MailboxLock, pollerLockKey, type ImapSourceSettings, type MailboxLockSettings } from "@baosong/mail";
 import type { JobQueues } from "@baosong/queue";
@@ -28,14 +28,6 @@ export interface PollersHandle {
   stop(): Promise<void>;
 }
 
-/** Used when a configured mailbox's password (授权码) is not in the environment. */
-export class MissingMailboxPasswordError extends Error {
-  readonly code = "ENOPASSWORD";
-  constructor(readonly missing: { mailbox: string; env: string }[]) {
-    super(`environment variable(s) not set for mailbox passwords: ${missing.map((m) => `${m.env} (${m.mailbox})`).join(", ")}`);
-  }
-}
-
 /**
  * One poller per configured mailbox. Each waits for its mailbox's Redis lock, so running this
  * in several processes is safe: one polls, the others stand by.
@@ -43,12 +35,20 @@ export class MissingMailboxPasswordError extends Error {
 export async function startPollers(s: PollerSettings): Promise<PollersHandle> {
   const logger = s.logger.child({ role: "poller" });
   const prefix = s.prefix ?? "baosong";
-  const mailboxes = await listPollableMailboxes(s.db);
-  const missing = mailboxes
-    .filter((m) => !s.env[m.config.imap.password_env])
-    .map((m) => ({ mailbox: `${m.campaignSlug}/${m.key}`, env: m.config.imap.password_env }));
-  if (missing.length) throw new MissingMailboxPasswordError(missing);
-  if (!mailboxes.length) logger.warn({ msg: "no mailboxes configured: nothing to poll" });
+  const configured = await listPollableMailboxes(s.db);
+  if (!configured.length) logger.warn({ msg: "no mailboxes configured: nothing to poll" });
+  // A mailbox whose password (授权码) is not in the environment is skipped, not fatal: the
+  // others keep running, and the dashboard and `doctor` say what is missing.
+  const mailboxes: PollableMailbox[] = [];
+  for (const m of configured) {
+    const variable = m.config.imap.password_env;
+    if (s.env[variable]) {
+      mailboxes.push(m);
+      continue;
+    }
+    logger.error({ msg: "mailbox password not set: not polling it", mailbox: `${m.campaignSlug}/${m.key}`, env: variable });
+    await recordMailboxError(s.db, m.mailboxId, `环境变量 ${variable} 未设置，未收取此邮箱。请在 .env 中写入授权码后重启。`);
+  }
 
   // Commands fail rather than queue while Redis is away, so a stop never waits on it.
   const redis = new Redis(s.redisUrl, { maxRetriesPerRequest: 1 });
