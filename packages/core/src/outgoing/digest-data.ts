@@ -1,4 +1,6 @@
 import type { Campaign, DocumentKind } from "../campaign.ts";
+import type { InfoFields } from "../forms/info-form.ts";
+import type { StatsFields } from "../forms/stats-form.ts";
 import type { PlannedDigest } from "../schedule/outgoing-plan.ts";
 import { statusMatrix, type ItemStatus, type SchoolStatus, type StatusMatrix } from "../schedule/school-status.ts";
 
@@ -9,34 +11,15 @@ import { statusMatrix, type ItemStatus, type SchoolStatus, type StatusMatrix } f
  */
 
 /** The latest 情况统计表 of one school (dashboard.stats_forms where is_latest). */
-export interface DigestStatsRow {
-  school: string;
+export type DigestStatsRow = { school: string } & Omit<StatsFields, "unit_name" | "schools_participating" | "media_reports_by_level"> & {
   /** 参与活动的职业院校数: filled by district bureaus only. */
   schools_participating?: number | null;
-  teachers: number | null;
-  students: number | null;
-  /** 0–100. */
-  student_coverage_pct: number | null;
-  enterprises: number | null;
-  total_participants: number | null;
-  activity_items: number | null;
-  media_reports_total: number | null;
   /** Keyed by the campaign's media level labels (市级及以上, 区县级 …). */
   media_reports_by_level: Readonly<Record<string, number | null | undefined>>;
-}
+};
 
 /** The latest 信息采集表 of one school (dashboard.info_forms where is_latest). */
-export interface DigestInfoRow {
-  school: string;
-  unit_name?: string | null;
-  contact_name: string | null;
-  contact_title: string | null;
-  mobile: string | null;
-  qq: string | null;
-  website_url: string | null;
-  plan_text: string | null;
-  featured_text: string | null;
-}
+export type DigestInfoRow = { school: string; unit_name?: string | null } & Omit<InfoFields, "unit_name" | "filler_name" | "filler_phone">;
 
 /** One row of dashboard.daily_matrix. */
 export interface DailyCountRow {
