@@ -2,7 +2,8 @@ import type { DocumentKind } from "./campaign.ts";
 import { formatCampaignTime } from "./campaign-time.ts";
 import type { Finding } from "./finding.ts";
 import { kindLabels } from "./kinds.ts";
-import { escapeHtml, formatBytes } from "./text.ts";
+import { renderHtml, renderText, type MailBlock } from "./mail-blocks.ts";
+import { formatBytes } from "./text.ts";
 
 export interface AcknowledgedFile {
   filename: string;
@@ -44,7 +45,7 @@ export function composeAcknowledgement(a: AcknowledgementInput): ComposedMail {
   const subjectLine = a.subject?.trim() ? `“${a.subject.trim()}”` : "（无主题）";
   const subject = `【回执】${a.campaignTitle}：已收到您的邮件 ${subjectLine}`.slice(0, 200);
 
-  const blocks: Block[] = [];
+  const blocks: MailBlock[] = [];
   blocks.push({ kind: "p", text: a.schoolName ? `${a.schoolName}：` : "老师您好：" });
   blocks.push({ kind: "p", text: `我们已于 ${received} 收到您发送的邮件 ${subjectLine}。本回执由报送系统自动发送。` });
 
@@ -61,8 +62,9 @@ export function composeAcknowledgement(a: AcknowledgementInput): ComposedMail {
     blocks.push({ kind: "h", text: `收到的文件（共 ${a.files.length} 个）` });
     blocks.push({
       kind: "list",
-      items: a.files.map((f, i) => {
-        const head = `${i + 1}. ${f.filename}（${formatBytes(f.sizeBytes)}）——识别为：${kindLabels[f.kind]}`;
+      ordered: true,
+      items: a.files.map((f) => {
+        const head = `${f.filename}（${formatBytes(f.sizeBytes)}）——识别为：${kindLabels[f.kind]}`;
         const details = [...(f.summary ?? []), ...(f.findings ?? []).map(describeFinding)];
         return details.length ? `${head}\n${details.map((d) => `   · ${d}`).join("\n")}` : head;
       }),
@@ -71,7 +73,7 @@ export function composeAcknowledgement(a: AcknowledgementInput): ComposedMail {
 
   if (a.findings.length) {
     blocks.push({ kind: "h", text: "需要您注意的问题" });
-    blocks.push({ kind: "list", items: a.findings.map((f) => `· ${describeFinding(f)}`) });
+    blocks.push({ kind: "list", items: a.findings.map(describeFinding) });
   }
 
   const hasErrors = [...a.findings, ...a.files.flatMap((f) => f.findings ?? [])].some((f) => f.severity === "error");
@@ -83,7 +85,7 @@ export function composeAcknowledgement(a: AcknowledgementInput): ComposedMail {
     blocks.push({ kind: "h", text: "贵校尚未报送的材料" });
     blocks.push({
       kind: "list",
-      items: a.owed.map((o) => `· ${o.title}，截止时间：${formatCampaignTime(o.dueAt, a.timeZone)}`),
+      items: a.owed.map((o) => `${o.title}，截止时间：${formatCampaignTime(o.dueAt, a.timeZone)}`),
     });
   }
 
@@ -95,35 +97,4 @@ export function composeAcknowledgement(a: AcknowledgementInput): ComposedMail {
 
 function describeFinding(f: Finding): string {
   return `${f.severity === "error" ? "【错误】" : "【提醒】"}${f.message}`;
-}
-
-type Block =
-  | { kind: "p" | "h" | "warn"; text: string }
-  | { kind: "list"; items: string[] };
-
-function renderText(blocks: readonly Block[]): string {
-  return (
-    blocks
-      .map((b) => {
-        if (b.kind === "list") return b.items.join("\n");
-        if (b.kind === "h") return `【${b.text}】`;
-        if (b.kind === "warn") return `！${b.text}`;
-        return b.text;
-      })
-      .join("\n\n") + "\n"
-  );
-}
-
-function renderHtml(title: string, blocks: readonly Block[]): string {
-  const body = blocks
-    .map((b) => {
-      if (b.kind === "list") {
-        return `<ul style="padding-left:1.2em">${b.items.map((i) => `<li style="white-space:pre-wrap">${escapeHtml(i.replace(/^(\d+\.|·)\s*/, ""))}</li>`).join("")}</ul>`;
-      }
-      if (b.kind === "h") return `<h3 style="font-size:15px;margin:16px 0 4px">${escapeHtml(b.text)}</h3>`;
-      if (b.kind === "warn") return `<p style="color:#a4262c;font-weight:bold">${escapeHtml(b.text)}</p>`;
-      return `<p style="white-space:pre-wrap">${escapeHtml(b.text)}</p>`;
-    })
-    .join("\n");
-  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:'Microsoft YaHei','PingFang SC',sans-serif;font-size:14px;line-height:1.6">\n${body}\n</body></html>\n`;
 }

@@ -12,7 +12,7 @@ import {
   type OpenFindingsCount,
   type DigestStatsRow,
 } from "./digest-data.ts";
-import { formatDay, renderHtml, renderText, type HeaderCell, type MailBlock } from "./mail-blocks.ts";
+import { formatDay, renderHtml, renderText, type HeaderCell, type MailBlock } from "../mail-blocks.ts";
 
 export interface DigestInput extends DigestFrame {
   /** Items filed on `day`. */

@@ -1,4 +1,4 @@
-import { escapeHtml } from "../text.ts";
+import { escapeHtml } from "./text.ts";
 
 /**
  * The building blocks of an outgoing mail, rendered twice: plain text and HTML. Every string
@@ -7,7 +7,7 @@ import { escapeHtml } from "../text.ts";
  */
 export type MailBlock =
   | { kind: "p" | "h" | "warn" | "note"; text: string }
-  | { kind: "list"; items: readonly string[] }
+  | { kind: "list"; items: readonly string[]; ordered?: boolean }
   | { kind: "links"; items: readonly { before: string; url: string; after: string }[] }
   | { kind: "table"; header: readonly (readonly HeaderCell[])[]; rows: readonly (readonly string[])[]; text: readonly string[] };
 
@@ -23,7 +23,7 @@ export function renderText(blocks: readonly MailBlock[]): string {
       .map((b) => {
         switch (b.kind) {
           case "list":
-            return b.items.map((i) => `· ${i}`).join("\n");
+            return b.items.map((i, n) => `${b.ordered ? `${n + 1}.` : "·"} ${i}`).join("\n");
           case "links":
             return b.items.map((i) => `· ${i.before} ${i.url} ${i.after}`.trimEnd()).join("\n");
           case "table":
@@ -49,8 +49,10 @@ export function renderHtml(title: string, blocks: readonly MailBlock[]): string 
 
 function blockHtml(b: MailBlock): string {
   switch (b.kind) {
-    case "list":
-      return `<ul style="padding-left:1.2em">${b.items.map((i) => `<li style="white-space:pre-wrap">${escapeHtml(i)}</li>`).join("")}</ul>`;
+    case "list": {
+      const tag = b.ordered ? "ol" : "ul";
+      return `<${tag} style="padding-left:1.4em">${b.items.map((i) => `<li style="white-space:pre-wrap">${escapeHtml(i)}</li>`).join("")}</${tag}>`;
+    }
     case "links":
       return `<ul style="padding-left:1.2em">${b.items.map((i) => `<li>${escapeHtml(i.before)} ${linkHtml(i.url)} ${escapeHtml(i.after)}</li>`).join("")}</ul>`;
     case "table": {
