@@ -181,6 +181,15 @@ describe("the scheduler", () => {
     const { rows: statuses } = await t.pool.query("select status, count(*)::int as n from outbox where kind <> 'ack' group by status");
     expect(statuses).toEqual([{ status: "sent", n: expectedKeys.length }]);
 
+    // What each school and official actually received, read back from the SMTP peer: the
+    // planned mails, each exactly once.
+    const planned = await t.pool.query("select to_address, subject, our_message_id from outbox where kind <> 'ack' order by our_message_id");
+    const received = peer.received
+      .filter((m) => !m.parsed.subject?.startsWith("【回执】"))
+      .map((m) => ({ to_address: m.envelope.to.join(","), subject: m.parsed.subject, our_message_id: m.parsed.messageId?.replace(/^<|>$/g, "") }))
+      .sort((a, b) => (a.our_message_id! < b.our_message_id! ? -1 : 1));
+    expect(received).toEqual(planned.rows);
+
     const digests = peer.received.filter((m) => m.parsed.subject?.includes("汇总") || m.parsed.subject?.includes("日报摘要"));
     expect(digests.map((m) => m.envelope.to)).toEqual([[official], [official]]);
     const final = digests.find((m) => m.parsed.subject?.startsWith("【最终汇总】"))!;
