@@ -8,3 +8,4 @@ export * from "./repositories/outbox.repository.ts";
 export * from "./repositories/receipts.repository.ts";
 export * from "./repositories/forms.repository.ts";
 export * from "./repositories/schedule.repository.ts";
+export * from "./repositories/assignment.repository.ts";

@@ -9,6 +9,8 @@ const usage = `baosong — 报送: a public mailbox as a submission system
 usage: pnpm baosong <command>
   migrate                      apply database migrations (safe to repeat)
   campaign apply FILE [FILE…]  validate campaign YAML files and load them
+  assign MESSAGE-ID SCHOOL [--campaign SLUG]
+                               file a mail (and its forms) under the school an admin names
   doctor                       check Postgres, Redis, IMAP and SMTP logins
   digest --preview [--campaign SLUG] [--day YYYY-MM-DD] [--final] [--out DIR]
                                write the officials' digest (HTML, text, .xlsx) to files; sends nothing
@@ -35,6 +37,10 @@ async function main(argv: string[]): Promise<number> {
       const { digestPreviewCommand } = await import("./commands/digest-preview.ts");
       const options = { campaign: flags.get("campaign"), day: flags.get("day"), final: flags.has("final"), outDir: flags.get("out") ?? ".baosong/preview" };
       return withRuntime(settings, false, (rt) => digestPreviewCommand(rt, options, new Date(), out));
+    }
+    case "assign": {
+      const { assignCommand } = await import("./commands/assign.ts");
+      return withRuntime(settings, false, (rt) => assignCommand(rt, rest, out));
     }
     case "doctor":
       return withRuntime(settings, false, (rt) => doctorCommand(rt, process.env, out));

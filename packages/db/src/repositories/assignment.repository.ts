@@ -1,0 +1,49 @@
+import { and, eq } from "drizzle-orm";
+import { normalize } from "@baosong/core";
+import type { Database } from "../client.ts";
+import { campaigns, schools } from "../schema/campaigns.ts";
+import { featuredActivities, infoForms, reports, statsForms } from "../schema/forms.ts";
+import { messages } from "../schema/messages.ts";
+
+export type AssignmentResult =
+  | { ok: true; campaign: string; school: string; previous: string | null; messages: number }
+  | { ok: false; reason: "no_message" | "ambiguous_message" | "no_school" | "ambiguous_school"; candidates: string[] };
+
+/**
+ * `baosong assign`: an admin says which school sent a mail. The message and everything read
+ * from it (forms, reports) move to that school, recorded as attributed by hand.
+ */
+export async function assignMessage(db: Database, messageId: string, schoolName: string, campaignSlug?: string): Promise<AssignmentResult> {
+  const id = messageId.trim().replace(/^<|>$/g, "");
+  return db.transaction(async (tx) => {
+    const found = await tx
+      .select({ id: messages.id, campaignId: messages.campaignId, slug: campaigns.slug, schoolId: messages.schoolId, status: messages.status })
+      .from(messages)
+      .innerJoin(campaigns, eq(campaigns.id, messages.campaignId))
+      .where(campaignSlug ? and(eq(messages.messageId, id), eq(campaigns.slug, campaignSlug)) : eq(messages.messageId, id));
+    if (!found.length) return { ok: false, reason: "no_message", candidates: [] };
+    const slugs = [...new Set(found.map((m) => m.slug))];
+    if (slugs.length > 1) return { ok: false, reason: "ambiguous_message", candidates: slugs };
+    const campaignId = found[0]!.campaignId;
+
+    const roster = await tx.select().from(schools).where(and(eq(schools.campaignId, campaignId), eq(schools.active, true)));
+    const wanted = normalize(schoolName);
+    const exact = roster.filter((s) => normalize(s.name) === wanted || s.aliases.some((a) => normalize(a) === wanted));
+    const school = exact.length === 1 ? exact[0]! : null;
+    if (!school) {
+      const partial = roster.filter((s) => normalize(s.name).includes(wanted)).map((s) => s.name);
+      return { ok: false, reason: exact.length > 1 || partial.length > 1 ? "ambiguous_school" : "no_school", candidates: exact.length > 1 ? exact.map((s) => s.name) : partial };
+    }
+    const previous = roster.find((s) => s.id === found[0]!.schoolId)?.name ?? null;
+    for (const m of found) {
+      await tx
+        .update(messages)
+        .set({ schoolId: school.id, attributedBy: "manual", status: m.status === "unattributed" ? "filed" : m.status })
+        .where(eq(messages.id, m.id));
+      for (const table of [infoForms, statsForms, featuredActivities, reports]) {
+        await tx.update(table).set({ schoolId: school.id }).where(eq(table.messageId, m.id));
+      }
+    }
+    return { ok: true, campaign: slugs[0]!, school: school.name, previous, messages: found.length };
+  });
+}
