@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 /** A campaign as last applied from its YAML file (`baosong campaign apply`). */
 export const campaigns = pgTable("campaigns", {
@@ -83,5 +83,10 @@ export const mailReceipts = pgTable(
     /** Set once the mailbox was flagged or the mail moved, after the filing committed. */
     markedAt: timestamp("marked_at", { withTimezone: true }),
   },
-  (t) => [uniqueIndex("mail_receipts_uid").on(t.mailboxId, t.uidValidity, t.uid)],
+  (t) => [
+    uniqueIndex("mail_receipts_uid").on(t.mailboxId, t.uidValidity, t.uid),
+    // Every sweep looks for filed mail not yet flagged; a resync looks up by Message-ID.
+    index("mail_receipts_unmarked").on(t.mailboxId, t.uidValidity).where(sql`${t.markedAt} is null`),
+    index("mail_receipts_message_id").on(t.mailboxId, t.messageIdHeader),
+  ],
 );

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 import { campaigns, mailboxes, schools } from "./campaigns.ts";
 
@@ -103,7 +104,12 @@ export const outbox = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp("sent_at", { withTimezone: true }),
   },
-  (t) => [index("outbox_status").on(t.status, t.nextAttemptAt), index("outbox_to_created").on(t.toAddress, t.createdAt)],
+  (t) => [
+    index("outbox_status").on(t.status, t.nextAttemptAt),
+    index("outbox_to_created").on(t.toAddress, t.createdAt),
+    // The hourly cap counts by lower(to_address) (countRecentToAddress).
+    index("outbox_to_lower_created").on(sql`lower(${t.toAddress})`, t.createdAt),
+  ],
 );
 
 /** QQ 超大附件 links found in a mail: the file lives on QQ's servers until `expires_at`. */
