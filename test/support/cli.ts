@@ -12,7 +12,7 @@ export interface CliResult {
 /** Runs `pnpm baosong …` as a user would, from the repository root. */
 export function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repoRoot, "node_modules/tsx/dist/cli.mjs"), "services/cli/src/main.ts", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", "services/cli/src/main.ts", ...args], {
       cwd: repoRoot,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "warn", ...env },
       stdio: ["ignore", "pipe", "pipe"],
