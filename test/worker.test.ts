@@ -12,7 +12,7 @@ import { createLogger } from "@baosong/log";
 import { JobQueues, jobIds, type IngestJob } from "@baosong/queue";
 import { createIngestProcessor, startWorker } from "@baosong/svc-worker";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
-import { applyTestCampaign } from "./support/campaign.ts";
+import { applyTestCampaign, testCampaign } from "./support/campaign.ts";
 
 const fixtures = join(import.meta.dirname, "fixtures/mail");
 const manifest = JSON.parse(readFileSync(join(fixtures, "manifest.json"), "utf8"));
@@ -249,6 +249,58 @@ describe("the ingest worker", () => {
     ]);
     const ack = await t.pool.query("select text_body from outbox where related_message_id = $1", [filed.messageRowId]);
     expect(ack.rows[0].text_body).toContain("“5月16日活动视频.mp4”以QQ邮箱超大附件（链接）形式发送，下载链接将于 2022年6月16日 17:20 失效");
+  });
+
+  it("reads a .docx summary report, files its title and picture count, and names the missing sections", async () => {
+    // The same campaign, now also asking for the summary report with Rongchang's rules.
+    const base = testCampaign();
+    const summary = testCampaign({
+      requirements: [
+        ...base.requirements,
+        {
+          id: "summary-report",
+          kind: "summary_report",
+          title: "活动周工作总结报告",
+          due: "2022-05-21 18:00",
+          rules: { sections: ["基本情况", "主要做法和措施", "取得的成效", "媒体宣传情况", "存在问题及建议"], min_images: 5 },
+        },
+      ],
+    });
+    await applyTestCampaign(t.db, summary);
+    const reports = join(import.meta.dirname, "fixtures/reports");
+    const expected = JSON.parse(readFileSync(join(reports, "expected.json"), "utf8")).files["incomplete-summary.docx"];
+    const raw = await new MailComposer({
+      from: "rczj@example.cn",
+      to: "112812581@qq.com",
+      subject: "活动周总结",
+      messageId: "<summary-docx@rczj.example.cn>",
+      text: "总结报告见附件",
+      attachments: [{ filename: "总结.docx", content: readFileSync(join(reports, "incomplete-summary.docx")) }],
+    }).compile().build();
+    const stored = await blobs.put(Readable.from([raw]));
+    await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), {
+      campaignId, mailboxId, rawKey: stored.key, rawSha256: stored.sha256, uidValidity: 1, uid: 11, sizeBytes: stored.size, internalDate: "2022-05-21T06:00:00.000Z",
+    });
+    const docs = await t.pool.query("select kind, parse_status, classified_by from dashboard.documents where message_id = 'summary-docx@rczj.example.cn'");
+    expect(docs.rows).toEqual([{ kind: "summary_report", parse_status: "invalid", classified_by: "content:doc_title:工作总结" }]);
+    const { rows } = await t.pool.query("select school, filename, kind, title, activity_day::text, char_count, image_count, missing_sections from dashboard.reports where message_id = 'summary-docx@rczj.example.cn'");
+    expect(rows).toEqual([
+      {
+        school: "重庆市荣昌区职业教育中心",
+        filename: "总结.docx",
+        kind: "summary_report",
+        title: expected.title,
+        activity_day: "2022-05-21",
+        char_count: expected.charCount,
+        image_count: 2,
+        missing_sections: ["媒体宣传情况", "存在问题及建议"],
+      },
+    ]);
+    const findings = await t.pool.query("select filename, code from dashboard.findings where message_id = 'summary-docx@rczj.example.cn' order by code");
+    expect(findings.rows).toEqual([
+      { filename: "总结.docx", code: "report.missing_sections" },
+      { filename: "总结.docx", code: "report.too_few_images" },
+    ]);
   });
 });
 

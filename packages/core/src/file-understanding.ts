@@ -6,10 +6,14 @@ import { readFeaturedList, type FeaturedActivity } from "./forms/featured-list.t
 import { readInfoForm, type InfoFields } from "./forms/info-form.ts";
 import type { Sheet } from "./forms/sheet.ts";
 import { readStatsForm, type StatsFields } from "./forms/stats-form.ts";
+import type { DocText } from "./reports/doc-text.ts";
+import { classifyReport, isReportKind, readReport, type ReportSummary } from "./reports/report-reading.ts";
 
 /** What the adapters could get out of a file's bytes; absent when the format is not read yet. */
 export interface FileContent {
   sheets?: readonly Sheet[];
+  /** The text of a word-processing document (.docx). */
+  doc?: DocText;
   /** The file could not be read: why, for the admin (not shown to the clerk). */
   unreadable?: { code: string; detail: string };
 }
@@ -25,6 +29,8 @@ export interface FileUnderstanding {
   /** One per school row (a district bureau's form lists several). */
   statsRows?: StatsFields[];
   featured?: FeaturedActivity[];
+  /** What was read from a report document (summary, law summary, daily report). */
+  report?: ReportSummary;
   /** Unit names the form names: for attribution by form (SPEC §3). */
   unitNames: string[];
 }
@@ -70,7 +76,18 @@ export function understandFile(byName: Classification, filename: string, content
       [reading.reporter.unit, ...reading.rows.map((r) => r.fields.organizer)],
     );
   }
+  if (content.doc) return understandDoc(base, content.doc, campaign);
   return { ...base, parseStatus: content.sheets ? "parsed" : "kept" };
+}
+
+/** A document's own title outranks its file name; a report is then checked against its requirement. */
+function understandDoc(base: Classification & { findings: Finding[]; unitNames: string[] }, doc: DocText, campaign: Campaign): FileUnderstanding {
+  const byContent = classifyReport(doc);
+  const classified = byContent ? { kind: byContent.kind, classifiedBy: `content:${byContent.reason}` } : { kind: base.kind, classifiedBy: base.classifiedBy };
+  if (!isReportKind(classified.kind)) return { ...base, ...classified, parseStatus: "parsed" };
+  const rules = campaign.requirements.find((r) => r.kind === classified.kind)?.rules ?? {};
+  const { findings, ...report } = readReport(doc, classified.kind, rules);
+  return done({ ...base, ...classified, report }, findings, []);
 }
 
 function done(u: Omit<FileUnderstanding, "parseStatus" | "findings" | "unitNames"> & { findings: Finding[]; unitNames: string[] }, found: Finding[], units: (string | null)[]): FileUnderstanding {

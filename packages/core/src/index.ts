@@ -18,3 +18,4 @@ export * from "./schedule/index.ts";
 export * from "./outgoing/index.ts";
 export * from "./file-understanding.ts";
 export * from "./file-summary.ts";
+export * from "./reports/index.ts";

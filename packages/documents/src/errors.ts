@@ -2,7 +2,7 @@
  * Why a document could not be read, as a machine `code` beside an English message for logs.
  * The worker turns these into findings and a parse_status; it never crashes on them.
  */
-export type DocumentErrorCode = "SHEET_TOO_LARGE" | "XLSX_UNREADABLE";
+export type DocumentErrorCode = "SHEET_TOO_LARGE" | "XLSX_UNREADABLE" | "DOC_TOO_LARGE" | "DOCX_UNREADABLE";
 
 export abstract class DocumentError extends Error {
   abstract readonly code: DocumentErrorCode;
@@ -29,6 +29,30 @@ export class SheetTooLargeError extends DocumentError {
 export class XlsxUnreadableError extends DocumentError {
   readonly code = "XLSX_UNREADABLE" as const;
   override name = "XlsxUnreadableError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * Thrown when a word-processing document unpacks to more bytes, or holds more characters,
+ * than allowed (SPEC §8: a limit, not an OOM).
+ */
+export class DocTooLargeError extends DocumentError {
+  readonly code = "DOC_TOO_LARGE" as const;
+  override name = "DocTooLargeError";
+  constructor(
+    readonly measure: "chars" | "bytes",
+    readonly limit: number,
+  ) {
+    super(`document holds more than ${limit} ${measure}`);
+  }
+}
+
+/** Thrown when the bytes are not a .docx this reader can read (damaged, encrypted, .doc renamed). */
+export class DocxUnreadableError extends DocumentError {
+  readonly code = "DOCX_UNREADABLE" as const;
+  override name = "DocxUnreadableError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

@@ -1,2 +1,10 @@
 export { readXlsxSheets, type XlsxLimits } from "./xlsx.ts";
-export { DocumentError, SheetTooLargeError, XlsxUnreadableError, type DocumentErrorCode } from "./errors.ts";
+export { readDocx, type DocxLimits } from "./docx.ts";
+export {
+  DocumentError,
+  DocTooLargeError,
+  DocxUnreadableError,
+  SheetTooLargeError,
+  XlsxUnreadableError,
+  type DocumentErrorCode,
+} from "./errors.ts";

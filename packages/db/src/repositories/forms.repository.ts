@@ -1,6 +1,6 @@
 import type { FiledDocument } from "@baosong/core";
 import type { Executor } from "../client.ts";
-import { featuredActivities, infoForms, statsForms } from "../schema/forms.ts";
+import { featuredActivities, infoForms, reports, statsForms } from "../schema/forms.ts";
 
 export interface FormOwner {
   campaignId: number;
@@ -9,7 +9,7 @@ export interface FormOwner {
   submittedAt: Date;
 }
 
-/** Stores what was read from each form document; every version is kept (SPEC §4). */
+/** Stores what was read from each form and report document; every version is kept (SPEC §4). */
 export async function saveForms(tx: Executor, owner: FormOwner, docs: readonly FiledDocument[], documentIds: ReadonlyMap<number, number>): Promise<void> {
   for (const d of docs) {
     const documentId = documentIds.get(d.position);
@@ -51,6 +51,18 @@ export async function saveForms(tx: Executor, owner: FormOwner, docs: readonly F
     }
     if (d.featured?.length) {
       await tx.insert(featuredActivities).values(d.featured.map((a) => ({ ...base, seq: a.seq, organizer: a.organizer, heldOn: a.held_on, place: a.place, name: a.name, intro: a.intro, outcome: a.outcome })));
+    }
+    if (d.report) {
+      const r = d.report;
+      await tx.insert(reports).values({
+        ...base,
+        kind: d.kind,
+        title: r.title,
+        activityDay: d.activityDay,
+        charCount: r.charCount,
+        imageCount: r.imageCount,
+        missingSections: r.missingSections,
+      });
     }
   }
 }

@@ -1,0 +1,46 @@
+import { describe, expect, it } from "vitest";
+import { classifyByNameAndType } from "./classification.ts";
+import { understandFile } from "./file-understanding.ts";
+import type { DocText } from "./reports/doc-text.ts";
+import { rongchang } from "./schedule/rongchang-fixture.ts";
+
+const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+const campaign = rongchang({
+  requirements: [
+    {
+      id: "summary-report",
+      kind: "summary_report",
+      title: "职业教育活动周工作总结报告",
+      due: "2022-05-21 18:00",
+      rules: { sections: ["基本情况", "主要做法和措施", "取得的成效", "媒体宣传情况", "存在问题及建议"], min_images: 5 },
+    },
+    { id: "law-summary", kind: "law_summary", title: "开展职业教育法宣传活动情况总结材料", due: "2022-05-21 18:00", rules: { max_chars: 2000 } },
+  ],
+});
+
+const doc = (lines: string[], imageCount = 0): DocText => ({ paragraphs: lines.map((text) => ({ text, heading: false })), imageCount });
+const understand = (filename: string, d: DocText) => understandFile(classifyByNameAndType(filename, DOCX), filename, { doc: d }, campaign);
+
+describe("understandFile with a word-processing document", () => {
+  it("files a misnamed 附件1.docx by its title and checks it with that requirement's rules", () => {
+    const u = understand("附件1.docx", doc(["附件1", "安富职业中学职业教育法宣传活动情况总结", "学".repeat(2100)]));
+    expect(u).toMatchObject({
+      kind: "law_summary",
+      classifiedBy: "content:doc_title:职业教育法",
+      parseStatus: "invalid",
+      report: { title: "安富职业中学职业教育法宣传活动情况总结", charCount: 2122, imageCount: 0, missingSections: [] },
+    });
+    expect(u.findings.map((f) => f.code)).toEqual(["report.too_long"]);
+  });
+
+  it("keeps the name's kind when the text says nothing, and reads a summary report against the campaign's sections", () => {
+    const u = understand("荣昌职教中心总结报告.docx", doc(["荣昌职教中心", "一、基本情况", "二、主要做法和措施", "三、取得的成效", "四、媒体宣传情况", "五、存在问题及建议"], 5));
+    expect(u).toMatchObject({ kind: "summary_report", classifiedBy: "filename:总结报告", parseStatus: "parsed", findings: [], report: { missingSections: [], imageCount: 5 } });
+  });
+
+  it("reads no report from a document that is not one", () => {
+    const u = understand("附件3.docx", doc(["荣昌区职教中心活动周实施方案", "一、指导思想"]));
+    expect(u).toMatchObject({ kind: "plan", classifiedBy: "content:doc_title:实施方案", parseStatus: "parsed", findings: [] });
+    expect(u.report).toBeUndefined();
+  });
+});

@@ -1,0 +1,2 @@
+export * from "./doc-text.ts";
+export * from "./report-reading.ts";
