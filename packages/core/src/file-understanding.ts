@@ -48,7 +48,7 @@ export function understandFile(byName: Classification, filename: string, content
     return {
       ...base,
       parseStatus: "unreadable",
-      findings: [finding("error", "file_unreadable", `文件“${filename}”无法打开，可能已损坏或受密码保护。请检查后重新发送（表格请另存为 .xlsx 格式）。`, "attachment")],
+      findings: [finding("error", "file_unreadable", `文件“${filename}”无法打开，可能已损坏或受密码保护。请检查后重新发送（表格请另存为 .xlsx 格式，文档请另存为 .docx 格式）。`, "attachment")],
     };
   }
   for (const sheet of content.sheets ?? []) {
