@@ -19,3 +19,4 @@ export * from "./outgoing/index.ts";
 export * from "./file-understanding.ts";
 export * from "./file-summary.ts";
 export * from "./reports/index.ts";
+export * from "./media-facts.ts";

@@ -2,7 +2,15 @@
  * Why a document could not be read, as a machine `code` beside an English message for logs.
  * The worker turns these into findings and a parse_status; it never crashes on them.
  */
-export type DocumentErrorCode = "SHEET_TOO_LARGE" | "XLSX_UNREADABLE" | "DOC_TOO_LARGE" | "DOCX_UNREADABLE";
+export type DocumentErrorCode =
+  | "SHEET_TOO_LARGE"
+  | "XLSX_UNREADABLE"
+  | "DOC_TOO_LARGE"
+  | "DOCX_UNREADABLE"
+  /** An .xls/.et/.doc/.wps (OLE compound file) that is damaged, encrypted or not what it claims. */
+  | "OLE_UNREADABLE"
+  | "PDF_UNREADABLE"
+  | "MEDIA_UNREADABLE";
 
 export abstract class DocumentError extends Error {
   abstract readonly code: DocumentErrorCode;
