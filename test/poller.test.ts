@@ -51,6 +51,9 @@ class CountingBlobStore implements BlobStore {
   size(key: string): Promise<number> {
     return this.inner.size(key);
   }
+  read(key: string, offset: number, length: number): Promise<Buffer> {
+    return this.inner.read(key, offset, length);
+  }
 }
 
 describe("poller", { timeout: 90_000 }, () => {

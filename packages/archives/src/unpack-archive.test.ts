@@ -184,6 +184,7 @@ describe("unpackArchive", () => {
       open: (key) => blobs.open(key),
       has: (key) => blobs.has(key),
       size: (key) => blobs.size(key),
+      read: (key, offset, length) => blobs.read(key, offset, length),
     };
     await expect(unpackFixture("utf8-flagged.zip", defaultUnpackLimits, failing)).rejects.toThrow("no space left on device");
     await expect(unpackFixture("activity-week.7z", defaultUnpackLimits, failing)).rejects.toThrow("no space left on device");

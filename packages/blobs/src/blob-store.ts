@@ -19,6 +19,11 @@ export interface BlobStore {
   open(key: string): Readable;
   has(key: string): Promise<boolean>;
   size(key: string): Promise<number>;
+  /**
+   * Up to `length` bytes from `offset` (fewer at the end): for readers that seek, like a
+   * video's header at the end of 300 MB, without streaming the rest.
+   */
+  read(key: string, offset: number, length: number): Promise<Buffer>;
 }
 
 export class BlobTooLargeError extends Error {

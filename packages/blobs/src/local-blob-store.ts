@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -72,6 +72,22 @@ export class LocalBlobStore implements BlobStore {
       return (await stat(this.pathOf(shaOf(key)))).size;
     } catch {
       throw new BlobNotFoundError(key);
+    }
+  }
+
+  async read(key: string, offset: number, length: number): Promise<Buffer> {
+    let handle;
+    try {
+      handle = await open(this.pathOf(shaOf(key)), "r");
+    } catch {
+      throw new BlobNotFoundError(key);
+    }
+    try {
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buf, 0, length, offset);
+      return buf.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
     }
   }
 
