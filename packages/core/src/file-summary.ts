@@ -1,7 +1,12 @@
 import type { FileUnderstanding } from "./file-understanding.ts";
+import type { MediaFacts } from "./media-facts.ts";
 
-/** The key values read from a form, as the 回执 shows them, so a clerk can check our reading. */
-export function fileSummary(u: Pick<FileUnderstanding, "infoForm" | "statsRows" | "featured">): string[] {
+/** The key values read from a file, as the 回执 shows them, so a clerk can check our reading. */
+export function fileSummary(u: Pick<FileUnderstanding, "infoForm" | "statsRows" | "featured" | "report" | "media" | "pdf" | "classifiedBy" | "signedCopyOf">): string[] {
+  if (u.signedCopyOf !== undefined) {
+    const of = u.classifiedBy.startsWith("signed_copy:") ? `“${u.classifiedBy.slice("signed_copy:".length)}”` : "同一邮件中的表格";
+    return [`已作为${of}的盖章签字件存档${u.pdf ? `（PDF，${u.pdf.pages} 页）` : ""}；表中数据以 Excel 版本为准。`];
+  }
   if (u.infoForm) {
     const f = u.infoForm;
     return [
@@ -32,7 +37,32 @@ export function fileSummary(u: Pick<FileUnderstanding, "infoForm" | "statsRows" 
     });
   }
   if (u.featured) return [`共读到 ${u.featured.length} 项特色活动：${u.featured.map((a) => a.name ?? "（未填名称）").join("、")}`];
+  if (u.report) {
+    const r = u.report;
+    return [
+      line("标题", r.title),
+      `正文约 ${r.charCount} 字，图片 ${r.imageCount} 张${u.pdf ? `（PDF，${u.pdf.pages} 页）` : ""}`,
+      r.missingSections.length ? `未找到以下部分：${r.missingSections.join("、")}` : null,
+    ].filter((l): l is string => l !== null);
+  }
+  if (u.media) return [mediaLine(u.media)];
+  if (u.pdf) return [u.pdf.textChars === 0 ? `PDF 扫描件，${u.pdf.pages} 页（无文字层，已原样存档）` : `PDF，${u.pdf.pages} 页，约 ${u.pdf.textChars} 字`];
   return [];
+}
+
+function mediaLine(m: MediaFacts): string {
+  const parts = [
+    m.width && m.height ? `${m.width}×${m.height}` : null,
+    m.durationSeconds !== undefined ? `时长 ${formatDuration(m.durationSeconds)}` : null,
+    m.takenAt ? `拍摄于 ${m.takenAt.slice(0, 16)}` : null,
+  ].filter(Boolean);
+  return `${m.format.toUpperCase()}${parts.length ? `，${parts.join("，")}` : ""}`;
+}
+
+function formatDuration(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = seconds % 60;
+  return m ? `${m} 分 ${s} 秒` : `${s} 秒`;
 }
 
 function line(label: string, value: string | null): string | null {

@@ -6,14 +6,19 @@ import { readFeaturedList, type FeaturedActivity } from "./forms/featured-list.t
 import { readInfoForm, type InfoFields } from "./forms/info-form.ts";
 import type { Sheet } from "./forms/sheet.ts";
 import { readStatsForm, type StatsFields } from "./forms/stats-form.ts";
+import { plausibleMedia, type MediaFacts, type PdfFacts } from "./media-facts.ts";
 import type { DocText } from "./reports/doc-text.ts";
 import { classifyReport, isReportKind, readReport, type ReportSummary } from "./reports/report-reading.ts";
 
 /** What the adapters could get out of a file's bytes; absent when the format is not read yet. */
 export interface FileContent {
   sheets?: readonly Sheet[];
-  /** The text of a word-processing document (.docx). */
+  /** The text of a word-processing document (.docx, .doc, .wps) or of a PDF's text layer. */
   doc?: DocText;
+  /** A PDF: its pages, and whether it has text (a scan has none). */
+  pdf?: PdfFacts;
+  /** A photo's or video's own facts: size, date taken, duration. */
+  media?: MediaFacts;
   /** The file could not be read: why, for the admin (not shown to the clerk). */
   unreadable?: { code: string; detail: string };
 }
@@ -31,6 +36,10 @@ export interface FileUnderstanding {
   featured?: FeaturedActivity[];
   /** What was read from a report document (summary, law summary, daily report). */
   report?: ReportSummary;
+  media?: MediaFacts;
+  pdf?: PdfFacts;
+  /** For a stamped scan: the position of the form (read from a sheet) it is the signed copy of. */
+  signedCopyOf?: number;
   /** Unit names the form names: for attribution by form (SPEC §3). */
   unitNames: string[];
 }
@@ -48,9 +57,10 @@ export function understandFile(byName: Classification, filename: string, content
     return {
       ...base,
       parseStatus: "unreadable",
-      findings: [finding("error", "file_unreadable", `文件“${filename}”无法打开，可能已损坏或受密码保护。请检查后重新发送（表格请另存为 .xlsx 格式，文档请另存为 .docx 格式）。`, "attachment")],
+      findings: [finding("error", "file_unreadable", `文件“${filename}”无法打开，可能已损坏或受密码保护。请检查后重新发送（表格请另存为 .xlsx 格式，文档请另存为 .docx 或 PDF 格式）。`, "attachment")],
     };
   }
+  if (content.media) return { ...base, media: plausibleMedia(content.media), parseStatus: "parsed" };
   for (const sheet of content.sheets ?? []) {
     const detected = detectFormKind(sheet);
     if (!detected) continue;
@@ -76,7 +86,9 @@ export function understandFile(byName: Classification, filename: string, content
       [reading.reporter.unit, ...reading.rows.map((r) => r.fields.organizer)],
     );
   }
-  if (content.doc) return understandDoc(base, content.doc, campaign);
+  if (content.doc) return { ...understandDoc(base, content.doc, campaign), ...(content.pdf && { pdf: content.pdf }) };
+  // A PDF without a text layer is a scan: kept as it is; the mail decides whether it is a form's signed copy.
+  if (content.pdf) return { ...base, pdf: content.pdf, parseStatus: "kept" };
   return { ...base, parseStatus: content.sheets ? "parsed" : "kept" };
 }
 

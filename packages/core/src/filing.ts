@@ -9,6 +9,7 @@ import { findLargeAttachmentLinks, isRecallNotice, type LargeAttachmentLink } fr
 import { classifyByNameAndType } from "./classification.ts";
 import { understandFile, type FileContent, type FileUnderstanding } from "./file-understanding.ts";
 import { finding, type Finding } from "./finding.ts";
+import { markSignedCopies } from "./signed-copy.ts";
 import { readSenderAuth, type SenderAuth } from "./sender-auth.ts";
 
 /** What the mail adapter read from a raw message; no I/O handles, just facts. */
@@ -66,16 +67,19 @@ export interface UnderstandInput {
 /** Decides what a mail is and whom it is from. Pure: the worker files what this returns. */
 export function understandMessage({ mail, campaign, roster, rawSha256, receivedAt, contents }: UnderstandInput): FilingPlan {
   const auth = readSenderAuth(mail.authenticationResults);
-  const files = mail.parts.map((p) => ({
-    position: p.position,
-    ...understandFile(classifyByNameAndType(p.filename, p.mediaType), p.filename, contents?.get(p.position) ?? {}, campaign),
-  }));
+  const files = markSignedCopies(
+    mail.parts.map((p) => ({
+      position: p.position,
+      filename: p.filename,
+      ...understandFile(classifyByNameAndType(p.filename, p.mediaType), p.filename, contents?.get(p.position) ?? {}, campaign),
+    })),
+  );
   const attribution = attributeWithForms(mail, auth, files.flatMap((f) => f.unitNames), roster);
   const autoReply: AutoReplyVerdict = isRecallNotice(mail.subject)
     ? { autoReply: true, reason: "recall_notice" }
     : detectAutoReply({ headers: mail.headers, fromAddress: mail.fromAddress, contentType: mail.contentType });
   const receivedDay = campaignDay(receivedAt, campaign.timezone);
-  const documents = files.map(({ findings: _f, unitNames: _u, ...f }) => ({
+  const documents = files.map(({ findings: _f, unitNames: _u, filename: _n, ...f }) => ({
     ...f,
     activityDay: activityDayOf({ subject: mail.subject, filename: mail.parts.find((p) => p.position === f.position)!.filename, receivedDay, period: campaign.period }).day,
   }));

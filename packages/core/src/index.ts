@@ -20,3 +20,4 @@ export * from "./file-understanding.ts";
 export * from "./file-summary.ts";
 export * from "./reports/index.ts";
 export * from "./media-facts.ts";
+export * from "./signed-copy.ts";

@@ -94,6 +94,8 @@ function documentRow(p: ReadMessage["parts"][number], plan: FilingPlan): Documen
     classifiedBy: doc.classifiedBy,
     parseStatus: doc.parseStatus,
     activityDay: doc.activityDay,
+    details: doc.media || doc.pdf ? { ...(doc.media && { media: doc.media }), ...(doc.pdf && { pdf: doc.pdf }) } : null,
+    signedCopyOf: doc.signedCopyOf ?? null,
   };
 }
 

@@ -1,6 +1,12 @@
 import { sql } from "drizzle-orm";
 import { bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import type { MediaFacts, PdfFacts } from "@baosong/core";
 import { campaigns, mailboxes, schools } from "./campaigns.ts";
+
+export interface DocumentDetails {
+  media?: MediaFacts;
+  pdf?: PdfFacts;
+}
 
 /** One row per mail received, whatever became of it (SPEC §8: nothing is dropped). */
 export const messages = pgTable(
@@ -58,6 +64,10 @@ export const documents = pgTable(
     activityDay: date("activity_day"),
     parseStatus: text("parse_status").notNull().default("kept"),
     classifiedBy: text("classified_by"),
+    /** What the file says about itself: a photo's size and date taken, a video's duration, a PDF's pages. */
+    details: jsonb("details").$type<DocumentDetails>(),
+    /** For a stamped scan kept as a form's signed copy: the position of that form in the same mail. */
+    signedCopyOf: integer("signed_copy_of"),
   },
   (t) => [uniqueIndex("documents_message_position").on(t.messageId, t.position)],
 );
