@@ -57,10 +57,46 @@ export class DocTooLargeError extends DocumentError {
   }
 }
 
+/**
+ * Thrown when an .xls/.et/.doc/.wps is not an OLE compound file this reader can walk (damaged,
+ * truncated, a chain that loops), is encrypted, or lacks the stream its format needs.
+ */
+export class OleUnreadableError extends DocumentError {
+  readonly code = "OLE_UNREADABLE" as const;
+  override name = "OleUnreadableError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** Thrown when the bytes are not a .docx this reader can read (damaged, encrypted, .doc renamed). */
 export class DocxUnreadableError extends DocumentError {
   readonly code = "DOCX_UNREADABLE" as const;
   override name = "DocxUnreadableError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * Thrown when a PDF cannot be opened or its pages not read: damaged, truncated, encrypted with a
+ * password, or not a PDF at all. A scan without a text layer is readable (its text is just empty).
+ */
+export class PdfUnreadableError extends DocumentError {
+  readonly code = "PDF_UNREADABLE" as const;
+  override name = "PdfUnreadableError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * Thrown when a photo or video announces its format but its headers are damaged or truncated: a
+ * length past the end of the file, a box or segment that cannot be, a movie with no `moov`.
+ */
+export class MediaUnreadableError extends DocumentError {
+  readonly code = "MEDIA_UNREADABLE" as const;
+  override name = "MediaUnreadableError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }
