@@ -107,7 +107,7 @@ function compoundFile(name: string, data: Buffer): Buffer {
 }
 
 describe("readXlsSheets on hand-built records", () => {
-  it("reads an Excel 95 (BIFF5) Book stream whose text is GBK", async () => {
+  it("reads an Excel 95 (BIFF5) Book stream whose text is GBK, past the range its DIMENSIONS declares", async () => {
     const gbk = (s: string) => [...iconv.encode(s, "cp936")];
     const label = (row: number, col: number, text: string) => record(0x0204, [...u16(row), ...u16(col), ...u16(0), ...u16(gbk(text).length), ...gbk(text)]);
     const stream = workbookStream(
@@ -115,6 +115,8 @@ describe("readXlsSheets on hand-built records", () => {
       [record(0x0042, u16(936)), record(0x041e, [...u16(164), 4, ...Buffer.from("0.0%")]), record(0x00e0, [0, 0, ...u16(164), ...Array(12).fill(0)])],
       (offset) => [...u32(offset), 0, 0, gbk("统计表").length, ...gbk("统计表")],
       [
+        // WPS-style DIMENSIONS claiming one cell: ignored, the cells define the extent.
+        record(0x0200, [...u16(0), ...u16(1), ...u16(0), ...u16(1), ...u16(0)]),
         label(0, 0, "学校名称"),
         label(2, 1, "荣昌职教中心"),
         record(0x0203, [...u16(2), ...u16(2), ...u16(0), ...f64(0.855)]),
