@@ -117,6 +117,28 @@ describe("readMediaFacts on damaged files", () => {
     expect(source.reads.reduce((sum, [, length]) => sum + length, 0)).toBeLessThan(1000);
   });
 
+  it("reads a 64-bit mvhd, and a fragmented MP4's duration from mehd when mvhd says 0", async () => {
+    const box = (type: string, ...parts: Buffer[]) => {
+      const payload = Buffer.concat(parts);
+      const header = Buffer.alloc(8);
+      header.writeUInt32BE(8 + payload.length, 0);
+      header.write(type, 4, "latin1");
+      return Buffer.concat([header, payload]);
+    };
+    const ftyp = box("ftyp", Buffer.from("isom\0\0\0\0isomiso5", "latin1"));
+    const mvhd1 = Buffer.alloc(32);
+    mvhd1[0] = 1;
+    mvhd1.writeUInt32BE(600, 20);
+    mvhd1.writeBigUInt64BE(600n * 125n, 24);
+    expect(await readMediaFacts(bufferSource(Buffer.concat([ftyp, box("moov", box("mvhd", mvhd1, Buffer.alloc(80)))])))).toEqual({ format: "mp4", durationSeconds: 125 });
+    const mvhd0 = Buffer.alloc(20);
+    mvhd0.writeUInt32BE(1000, 12);
+    const mehd = Buffer.alloc(8);
+    mehd.writeUInt32BE(7400, 4);
+    const moov = box("moov", box("mvhd", mvhd0, Buffer.alloc(80)), box("mvex", box("mehd", mehd)));
+    expect(await readMediaFacts(bufferSource(Buffer.concat([ftyp, moov])))).toEqual({ format: "mp4", durationSeconds: 7 });
+  });
+
   it("returns null for what is not a photo or a video", async () => {
     const zip = Buffer.concat([Buffer.from("PK\x03\x04", "latin1"), Buffer.alloc(100)]);
     const pdf = readFileSync(new URL("../pdf/scan.pdf", fixtures));

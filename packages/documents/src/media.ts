@@ -340,16 +340,21 @@ async function readMovie(r: Reader, format: string): Promise<MediaFacts> {
   const moov = await findBox(r, 0, r.size, "moov");
   if (!moov) throw new MediaUnreadableError(`${format}: no moov box (a recording cut off before it was finished?)`);
   const facts: MediaFacts = { format };
+  let timescale = 0;
+  let duration: number | undefined;
   let sizedTrack: { width: number; height: number } | undefined;
   for await (const box of isoBoxes(r, moov.start, moov.end)) {
     if (box.type === "mvhd") {
       const mvhd = await r.bytes(box.start, Math.min(box.end - box.start, 32));
       const v1 = mvhd[0] === 1;
       if (mvhd.length < (v1 ? 32 : 20)) throw new MediaUnreadableError("mvhd too short");
-      const timescale = mvhd.readUInt32BE(v1 ? 20 : 12);
-      const duration = v1 ? Number(mvhd.readBigUInt64BE(24)) : mvhd.readUInt32BE(16);
-      const unknown = v1 ? mvhd.readBigUInt64BE(24) === 0xffffffffffffffffn : duration === 0xffffffff;
-      if (timescale > 0 && !unknown) facts.durationSeconds = Math.round(duration / timescale);
+      timescale = mvhd.readUInt32BE(v1 ? 20 : 12);
+      duration ||= fullDuration(mvhd, v1 ? 24 : 16, v1);
+    } else if (box.type === "mvex") {
+      // A fragmented MP4 leaves mvhd's duration 0 and may give the whole in mehd.
+      const mehd = await findBox(r, box.start, box.end, "mehd");
+      const payload = mehd && (await r.bytes(mehd.start, Math.min(mehd.end - mehd.start, 12)));
+      if (payload && payload.length >= (payload[0] === 1 ? 12 : 8)) duration ||= fullDuration(payload, 4, payload[0] === 1);
     } else if (box.type === "trak" && !facts.width) {
       const track = await readTrack(r, box);
       if (track?.video) Object.assign(facts, { width: track.width, height: track.height });
@@ -357,7 +362,14 @@ async function readMovie(r: Reader, format: string): Promise<MediaFacts> {
     }
   }
   if (!facts.width && sizedTrack) Object.assign(facts, { width: sizedTrack.width, height: sizedTrack.height });
+  if (timescale > 0 && duration) facts.durationSeconds = Math.round(duration / timescale);
   return facts;
+}
+
+/** A 32- or 64-bit duration; all ones means "unknown" (ISO/IEC 14496-12). */
+function fullDuration(buf: Buffer, at: number, wide: boolean): number | undefined {
+  const value = wide ? buf.readBigUInt64BE(at) : BigInt(buf.readUInt32BE(at));
+  return value === (wide ? 0xffffffffffffffffn : 0xffffffffn) ? undefined : Number(value);
 }
 
 /** tkhd's width and height (16.16 fixed point) and whether mdia/hdlr calls the track video. */
