@@ -39,6 +39,17 @@ describe("readMediaFacts on the fixtures made by scripts/fixtures/make-media.sh"
     expect((await readMediaFacts(bufferSource(fixture("photo-datetime-only.jpg"))))?.takenAt).toBe("2020-01-02 03:04:05");
   });
 
+  it("peeks at each APP1 so forty 64 KB extended-XMP segments (a motion photo) cost nothing", async () => {
+    const photo = fixture("photo-exif.jpg");
+    const xmp = Buffer.alloc(65_000, 0x20);
+    xmp.writeUInt16BE(0xffe1, 0);
+    xmp.writeUInt16BE(xmp.length - 2, 2);
+    xmp.write("http://ns.adobe.com/xmp/extension/\0", 4, "latin1");
+    const source = recording(bufferSource(Buffer.concat([photo.subarray(0, 2), ...Array<Buffer>(40).fill(xmp), photo.subarray(2)])));
+    expect(await readMediaFacts(source)).toEqual(expected["photo-exif.jpg"]);
+    expect(source.reads.reduce((sum, [, length]) => sum + length, 0)).toBeLessThan(2000);
+  });
+
   it("seeks past mdat to a moov at the end without reading the frames", async () => {
     const bytes = fixture("clip.mp4");
     const mdatAt = bytes.indexOf("mdat") - 4;

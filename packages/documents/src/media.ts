@@ -59,10 +59,7 @@ export async function readMediaFacts(source: RandomAccess): Promise<MediaFacts |
   const head = await r.bytes(0, Math.min(r.size, 32));
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return readJpeg(r);
   if (head.subarray(0, 8).equals(PNG_SIGNATURE)) return readPng(r);
-  if (/^GIF8[79]a$/u.test(ascii(head, 0, 6))) {
-    if (head.length < 10) throw new MediaUnreadableError("truncated GIF header");
-    return { format: "gif", width: head.readUInt16LE(6), height: head.readUInt16LE(8) };
-  }
+  if (/^GIF8[79]a$/u.test(ascii(head, 0, 6))) return { format: "gif", width: head.readUInt16LE(6), height: head.readUInt16LE(8) };
   if (ascii(head, 0, 4) === "RIFF" && ascii(head, 8, 12) === "WEBP") return readWebp(r);
   if (ascii(head, 0, 4) === "RIFF" && ascii(head, 8, 12) === "AVI ") return readAvi(r);
   if (head.subarray(0, 16).equals(ASF_HEADER)) return readAsf(r);
@@ -126,6 +123,7 @@ async function readJpeg(r: Reader): Promise<MediaFacts> {
   let offset = 2;
   let size: { width: number; height: number } | undefined;
   let takenAt: string | undefined;
+  let sawExif = false;
   while (!size) {
     const marker = await r.bytes(offset, 4);
     if (marker[0] !== 0xff) throw new MediaUnreadableError(`JPEG: no marker at ${offset}`);
@@ -139,9 +137,12 @@ async function readJpeg(r: Reader): Promise<MediaFacts> {
     if (code >= 0xc0 && code <= 0xcf && code !== 0xc4 && code !== 0xc8 && code !== 0xcc) {
       const sof = await r.bytes(offset + 4, 5);
       size = { height: sof.readUInt16BE(1), width: sof.readUInt16BE(3) };
-    } else if (code === 0xe1 && !takenAt && length > 8) {
-      const app1 = await r.bytes(offset + 4, length - 2);
-      if (ascii(app1, 0, 6) === "Exif\0\0") takenAt = exifTakenAt(app1.subarray(6));
+    } else if (code === 0xe1 && !sawExif && length > 8) {
+      // APP1 is also XMP, and extended XMP (depth maps, motion photos) fills dozens of them: peek first.
+      if (ascii(await r.bytes(offset + 4, 6), 0, 6) === "Exif\0\0") {
+        sawExif = true;
+        takenAt = exifTakenAt(await r.bytes(offset + 10, length - 8));
+      }
     }
     offset += 2 + length;
   }
@@ -488,7 +489,9 @@ function associatedProperties(ipma: Buffer, item: number): number[] {
 /** The item id whose infe says item_type "Exif". */
 function exifItemId(iinf: Buffer): number | undefined {
   const c = new Cursor(iinf);
-  const entries = c.uint(1) === 0 ? (c.uint(3), c.uint(2)) : (c.uint(3), c.uint(4));
+  const version = c.uint(1);
+  c.uint(3);
+  const entries = c.uint(version === 0 ? 2 : 4);
   for (let i = 0; i < entries; i++) {
     const size = c.uint(4);
     const start = c.offset;
@@ -521,7 +524,10 @@ async function readItem(r: Reader, iloc: Buffer, item: number, idat: Buffer | un
     c.uint(2); // data reference index
     const base = c.uint(baseSize);
     const extents: Array<[number, number]> = [];
-    for (let n = c.uint(2); n > 0; n--) {
+    const extentCount = c.uint(2);
+    // Extents of zero-byte fields read nothing: 65535 of them per item would only spin.
+    if (extentCount > 1 && offsetSize + lengthSize + indexSize === 0) throw new MediaUnreadableError("HEIF: iloc extents without fields");
+    for (let n = extentCount; n > 0; n--) {
       c.uint(indexSize);
       extents.push([base + c.uint(offsetSize), c.uint(lengthSize)]);
     }
