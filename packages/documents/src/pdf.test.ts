@@ -19,7 +19,7 @@ vi.mock("pdfjs-dist/legacy/build/pdf.mjs", async (importOriginal) => {
 
 const fixtures = new URL("../../../test/fixtures/pdf/", import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, fixtures));
-const expected = JSON.parse(readFileSync(new URL("expected.json", fixtures), "utf8")) as Record<string, { pages?: number; hasText?: boolean }>;
+const expected = JSON.parse(readFileSync(new URL("expected.json", fixtures), "utf8")) as Record<string, { pages?: number; hasText?: boolean; text?: string }>;
 const reports = JSON.parse(readFileSync(new URL("../reports/expected.json", fixtures), "utf8")) as {
   rules: Record<string, { sections?: string[]; min_images?: number; max_chars?: number }>;
   files: Record<string, { kind: ReportKind; title: string; charCount: number; imageCount: number; missingSections: string[]; findings: string[] }>;
@@ -49,6 +49,12 @@ describe("readPdf on the fixtures made by scripts/fixtures/make-media.sh", () =>
     const headings = doc!.paragraphs.filter((p) => p.heading).map((p) => p.text);
     expect(headings).toEqual(expect.arrayContaining(["重庆市荣昌区职业教育中心2022年职业教育活动周工作总结", "二、主要做法和措施"]));
     expect(headings).not.toContain("教师\t236");
+  });
+
+  it("reads Chinese set in a font that is not embedded, through pdf.js's CMaps (without them: no text)", async () => {
+    const { facts, doc } = await readPdf(fixture("cjk-cmap.pdf"), limits);
+    expect(facts).toEqual({ pages: 1, textChars: 4 });
+    expect(doc).toEqual({ paragraphs: [{ text: expected["cjk-cmap.pdf"]!.text, heading: false }], imageCount: 0 });
   });
 
   it("gives doc null for a scan: pages, but no text layer", async () => {
