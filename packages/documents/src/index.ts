@@ -1,9 +1,18 @@
 export { readXlsxSheets, type XlsxLimits } from "./xlsx.ts";
+export { readXlsSheets, type XlsLimits } from "./xls.ts";
 export { readDocx, type DocxLimits } from "./docx.ts";
+export { readDoc, type DocLimits } from "./doc.ts";
+export { readPdf, type PdfLimits, type PdfReading } from "./pdf.ts";
+export { readMediaFacts, bufferSource, type RandomAccess } from "./media.ts";
+export { readFileContent, isReadableType, defaultFileReadLimits, officeTypes, type FileReadLimits, type FileReading } from "./read-file.ts";
+export { DocumentParser, type DocumentParserOptions } from "./document-parser.ts";
 export {
   DocumentError,
   DocTooLargeError,
   DocxUnreadableError,
+  MediaUnreadableError,
+  OleUnreadableError,
+  PdfUnreadableError,
   SheetTooLargeError,
   XlsxUnreadableError,
   type DocumentErrorCode,
