@@ -33,6 +33,17 @@ describe("attributeMessage", () => {
     expect(a).toMatchObject({ schoolId: null, attributedBy: "none", candidates: [1, 3] });
   });
 
+  it("leaves a subject naming two schools unattributed, even when one name is longer", () => {
+    const a = attributeMessage({ fromAddress: "lianhe@163.com", auth: "none", texts: ["荣昌职教中心、益民技校联合活动稿件"] }, roster);
+    expect(a).toMatchObject({ schoolId: null, attributedBy: "none", candidates: [1, 2] });
+  });
+
+  it("does not count a school whose name only appears inside another school's longer name", () => {
+    const overlapping: RosterEntry[] = [...roster, { id: 4, name: "职业教育中心", aliases: [], senders: [], qq: [] }];
+    const a = attributeMessage({ fromAddress: null, auth: "none", texts: ["重庆市荣昌区职业教育中心 总结"] }, overlapping);
+    expect(a).toMatchObject({ schoolId: 1, attributedBy: "name" });
+  });
+
   it("does not trust a roster address that failed DMARC", () => {
     const a = attributeMessage({ fromAddress: "ym@example.cn", auth: "fail", texts: ["无校名"] }, roster);
     expect(a).toMatchObject({ schoolId: null, attributedBy: "none" });

@@ -66,28 +66,27 @@ function ambiguous(schools: readonly RosterEntry[], reason: string): Attribution
 }
 
 /**
- * The first text (subject before file names before body) that names exactly one school
- * decides. A longer name wins over a shorter one it contains (荣昌区职业教育中心 over 职教中心).
+ * The first text (subject before file names before body) that names a school decides; two
+ * schools named there make the mail ambiguous. A name found only inside another school's
+ * longer name does not count (安富职中 inside 重庆市荣昌区安富职业中学 style overlaps).
  */
 function matchByName(texts: readonly string[], roster: readonly RosterEntry[]): RosterEntry[] {
   for (const text of texts) {
     const normalized = normalize(text);
     if (!normalized) continue;
-    const hits = roster
-      .map((s) => ({ s, len: longestName(s, normalized) }))
-      .filter((h) => h.len > 0);
+    const hits = roster.map((s) => ({ s, name: longestName(s, normalized) })).filter((h) => h.name !== "");
     if (hits.length === 0) continue;
-    const best = Math.max(...hits.map((h) => h.len));
-    return hits.filter((h) => h.len === best).map((h) => h.s);
+    return hits.filter((h) => !hits.some((o) => o !== h && o.name.length > h.name.length && o.name.includes(h.name))).map((h) => h.s);
   }
   return [];
 }
 
-function longestName(s: RosterEntry, text: string): number {
-  let best = 0;
+/** The longest of the school's names that the text holds; "" when none. */
+function longestName(s: RosterEntry, text: string): string {
+  let best = "";
   for (const n of [s.name, ...s.aliases]) {
     const name = normalize(n);
-    if (name.length >= 2 && text.includes(name)) best = Math.max(best, name.length);
+    if (name.length >= 2 && text.includes(name) && name.length > best.length) best = name;
   }
   return best;
 }

@@ -24,9 +24,19 @@ const nameRules: readonly [RegExp, DocumentKind][] = [
 export function classifyByNameAndType(filename: string, mediaType: string): Classification {
   if (mediaType.startsWith("image/")) return { kind: "media_photo", classifiedBy: `media_type:${mediaType}` };
   if (mediaType.startsWith("video/")) return { kind: "media_video", classifiedBy: `media_type:${mediaType}` };
+  // An archive or a forwarded mail holds the files; its own name (“5月17日新闻稿.zip”) must
+  // not make it count as one of them a second time.
+  if (containerTypes.has(mediaType)) return { kind: "other", classifiedBy: `container:${mediaType}` };
+  return classifyByText(filename, "filename") ?? { kind: "other", classifiedBy: "no_rule_matched" };
+}
+
+const containerTypes = new Set(["application/zip", "application/x-7z-compressed", "application/x-rar-compressed", "application/vnd.rar", "message/rfc822"]);
+
+/** SPEC §2's naming habits found in a text (a file name, a subject, a body); null when none. */
+export function classifyByText(text: string | null, source: "filename" | "subject" | "body"): Classification | null {
   for (const [pattern, kind] of nameRules) {
-    const hit = pattern.exec(filename)?.[0];
-    if (hit) return { kind, classifiedBy: `filename:${hit}` };
+    const hit = text ? pattern.exec(text)?.[0] : undefined;
+    if (hit) return { kind, classifiedBy: `${source}:${hit}` };
   }
-  return { kind: "other", classifiedBy: "no_rule_matched" };
+  return null;
 }

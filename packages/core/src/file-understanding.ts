@@ -51,7 +51,7 @@ const defaults = { planTextMax: 300, featuredTextMax: 300, introMax: 300 };
  * Content first (SPEC §2): a sheet whose header is a form's is that form, whatever the file
  * is called; then the form is read and checked with the campaign's rules.
  */
-export function understandFile(byName: Classification, filename: string, content: FileContent, campaign: Campaign): FileUnderstanding {
+export function understandFile(byName: Classification, filename: string, content: FileContent, campaign: Campaign, bySubject: Classification | null = null): FileUnderstanding {
   const base = { ...byName, findings: [] as Finding[], unitNames: [] as string[] };
   if (content.unreadable) {
     return {
@@ -86,16 +86,24 @@ export function understandFile(byName: Classification, filename: string, content
       [reading.reporter.unit, ...reading.rows.map((r) => r.fields.organizer)],
     );
   }
-  if (content.doc) return { ...understandDoc(base, content.doc, campaign), ...(content.pdf && { pdf: content.pdf }) };
+  if (content.doc) return { ...understandDoc(base, content.doc, campaign, bySubject), ...(content.pdf && { pdf: content.pdf }) };
   // A PDF without a text layer is a scan: kept as it is; the mail decides whether it is a form's signed copy.
   if (content.pdf) return { ...base, pdf: content.pdf, parseStatus: "kept" };
   return { ...base, parseStatus: content.sheets ? "parsed" : "kept" };
 }
 
-/** A document's own title outranks its file name; a report is then checked against its requirement. */
-function understandDoc(base: Classification & { findings: Finding[]; unitNames: string[] }, doc: DocText, campaign: Campaign): FileUnderstanding {
+/**
+ * A document's own title outranks its file name, and its name the mail's subject or body
+ * (SPEC §2): “启动仪式.docx” sent as “盘龙职中5月15日新闻稿” is that day's news draft.
+ * A report is then checked against its requirement.
+ */
+function understandDoc(base: Classification & { findings: Finding[]; unitNames: string[] }, doc: DocText, campaign: Campaign, bySubject: Classification | null): FileUnderstanding {
   const byContent = classifyReport(doc);
-  const classified = byContent ? { kind: byContent.kind, classifiedBy: `content:${byContent.reason}` } : { kind: base.kind, classifiedBy: base.classifiedBy };
+  const classified = byContent
+    ? { kind: byContent.kind, classifiedBy: `content:${byContent.reason}` }
+    : base.kind === "other" && bySubject
+      ? bySubject
+      : { kind: base.kind, classifiedBy: base.classifiedBy };
   if (!isReportKind(classified.kind)) return { ...base, ...classified, parseStatus: "parsed" };
   const rules = campaign.requirements.find((r) => r.kind === classified.kind)?.rules ?? {};
   const { findings, ...report } = readReport(doc, classified.kind, rules);

@@ -6,7 +6,7 @@ import { attributeMessage, type Attribution, type RosterEntry } from "./attribut
 import { detectAutoReply, type AutoReplyVerdict } from "./auto-reply.ts";
 import { campaignDay, formatCampaignTime } from "./campaign-time.ts";
 import { findLargeAttachmentLinks, isRecallNotice, type LargeAttachmentLink } from "./large-attachments.ts";
-import { classifyByNameAndType } from "./classification.ts";
+import { classifyByNameAndType, classifyByText } from "./classification.ts";
 import { understandFile, type FileContent, type FileUnderstanding } from "./file-understanding.ts";
 import { finding, type Finding } from "./finding.ts";
 import { markSignedCopies } from "./signed-copy.ts";
@@ -67,11 +67,12 @@ export interface UnderstandInput {
 /** Decides what a mail is and whom it is from. Pure: the worker files what this returns. */
 export function understandMessage({ mail, campaign, roster, rawSha256, receivedAt, contents }: UnderstandInput): FilingPlan {
   const auth = readSenderAuth(mail.authenticationResults);
+  const bySubject = classifyByText(mail.subject, "subject") ?? classifyByText(mail.text, "body");
   const files = markSignedCopies(
     mail.parts.map((p) => ({
       position: p.position,
       filename: p.filename,
-      ...understandFile(classifyByNameAndType(p.filename, p.mediaType), p.filename, contents?.get(p.position) ?? {}, campaign),
+      ...understandFile(classifyByNameAndType(p.filename, p.mediaType), p.filename, contents?.get(p.position) ?? {}, campaign, bySubject),
     })),
   );
   const attribution = attributeWithForms(mail, auth, files.flatMap((f) => f.unitNames), roster);

@@ -1,30 +1,55 @@
 import type { FileContent } from "@baosong/core";
 import type { BlobStore } from "@baosong/blobs";
-import { DocumentError, readDocx, readXlsxSheets } from "@baosong/documents";
+import { DocumentError, isReadableType, readMediaFacts, type DocumentParser, type FileReadLimits } from "@baosong/documents";
+import type { Logger } from "@baosong/log";
 import type { ReadPart } from "@baosong/mail";
 
-const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-/** A real 情况统计表 has a few hundred cells; a district list a few thousand. */
-const MAX_CELLS = 200_000;
-const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-/** A summary report runs to a few thousand characters; a hundred pages would be 200k. */
-const MAX_DOC_CHARS = 200_000;
+export interface ContentsReading {
+  /** What was read from each part, by position; absent for a part nothing reads. */
+  contents: Map<number, FileContent>;
+  /** Parts whose media type the bytes made more precise (an OLE file as .xls or .doc). */
+  mediaTypes: Map<number, string>;
+}
 
-/** Reads what can be read of each part (spreadsheets and .docx so far); bad files become findings, not crashes. */
-export async function readContents(blobs: BlobStore, parts: readonly ReadPart[]): Promise<Map<number, FileContent>> {
+/**
+ * Reads what can be read of each part: sheets, documents and PDFs through the parser (a worker
+ * thread), photos' and videos' headers by seeking in the blob. A bad file becomes an
+ * `unreadable` content and a finding, never a crash.
+ */
+export async function readContents(blobs: BlobStore, parts: readonly ReadPart[], parser: DocumentParser, limits: FileReadLimits, logger: Logger): Promise<ContentsReading> {
   const contents = new Map<number, FileContent>();
+  const mediaTypes = new Map<number, string>();
   for (const part of parts) {
-    if (part.mediaType !== XLSX && part.mediaType !== DOCX) continue;
-    try {
-      const content: FileContent =
-        part.mediaType === XLSX
-          ? { sheets: await readXlsxSheets(blobs.open(part.blobKey), { maxCells: MAX_CELLS }) }
-          : { doc: await readDocx(blobs.open(part.blobKey), { maxChars: MAX_DOC_CHARS }) };
-      contents.set(part.position, content);
-    } catch (err) {
-      if (!(err instanceof DocumentError)) throw err;
-      contents.set(part.position, { unreadable: { code: err.code, detail: err.message } });
+    if (part.mediaType.startsWith("image/") || part.mediaType.startsWith("video/")) {
+      const media = await mediaFacts(blobs, part, logger);
+      if (media) contents.set(part.position, { media });
+      continue;
     }
+    if (!isReadableType(part.mediaType)) continue;
+    if (part.sizeBytes > limits.maxBytes) {
+      contents.set(part.position, { unreadable: { code: "FILE_TOO_LARGE", detail: `${part.sizeBytes} bytes, more than ${limits.maxBytes}` } });
+      continue;
+    }
+    const reading = await parser.parse(await bytesOf(blobs, part.blobKey), part.mediaType, limits);
+    contents.set(part.position, reading.content);
+    if (reading.mediaType !== part.mediaType) mediaTypes.set(part.position, reading.mediaType);
   }
-  return contents;
+  return { contents, mediaTypes };
+}
+
+/** A photo whose headers we cannot make out is still a photo: kept, without its facts. */
+async function mediaFacts(blobs: BlobStore, part: ReadPart, logger: Logger) {
+  try {
+    return await readMediaFacts({ size: part.sizeBytes, read: (offset, length) => blobs.read(part.blobKey, offset, length) });
+  } catch (err) {
+    if (!(err instanceof DocumentError)) throw err;
+    logger.warn({ msg: "media headers unreadable", action: "mail.ingest", file: part.sha256, err: err.message });
+    return null;
+  }
+}
+
+async function bytesOf(blobs: BlobStore, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of blobs.open(key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

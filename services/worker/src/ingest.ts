@@ -24,8 +24,10 @@ import {
 import type { BlobStore } from "@baosong/blobs";
 import { readMessage, type ReadMessage } from "@baosong/mail";
 import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
+import { defaultFileReadLimits, DocumentParser, type FileReadLimits } from "@baosong/documents";
 import { expandArchives } from "./archives.ts";
 import { readContents } from "./contents.ts";
+import { expandForwarded } from "./forwarded.ts";
 import type { Logger } from "@baosong/log";
 
 export interface IngestDeps {
@@ -33,6 +35,9 @@ export interface IngestDeps {
   blobs: BlobStore;
   queues: JobQueues;
   logger: Logger;
+  /** Reads sheets, documents and PDFs; inline (on this event loop) unless a threaded one is given. */
+  parser?: DocumentParser;
+  fileLimits?: FileReadLimits;
   now?: () => Date;
 }
 
@@ -41,7 +46,12 @@ export interface IngestDeps {
  * transaction with its 回执 in the outbox, then hand the 回执 to the sender. Running twice
  * files once and enqueues the same send job id.
  */
-export const createIngestProcessor = (d: IngestDeps) => async (job: Job): Promise<{ messageRowId: number; created: boolean }> => {
+export const createIngestProcessor = (d: IngestDeps) => {
+  const parser = d.parser ?? new DocumentParser({ mode: "inline" });
+  return (job: Job) => ingest(d, parser, job);
+};
+
+async function ingest(d: IngestDeps, parser: DocumentParser, job: Job): Promise<{ messageRowId: number; created: boolean }> {
   const data = jobs["mail.ingest"].schema.parse(job.data);
   const log = d.logger.child({ job: job.id, mailbox: data.mailboxId, uid: data.uid });
   if (!(await d.blobs.has(data.rawKey))) {
@@ -49,10 +59,15 @@ export const createIngestProcessor = (d: IngestDeps) => async (job: Job): Promis
   }
   const ctx = await loadCampaignContext(d.db, data.campaignId);
   const read = await readMessage(d.blobs.open(data.rawKey), d.blobs);
-  const unpacked = await expandArchives(d.blobs, read.parts);
-  const mail: UnpackedMail = { ...read, parts: unpacked.parts, problems: [...read.problems, ...unpacked.problems.map((p) => ({ code: p.code, filename: p.path, detail: p.detail }))] };
+  const forwarded = await expandForwarded(d.blobs, read.parts);
+  const unpacked = await expandArchives(d.blobs, forwarded.parts);
+  const { contents, mediaTypes } = await readContents(d.blobs, unpacked.parts, parser, d.fileLimits ?? defaultFileReadLimits, log);
+  const mail: UnpackedMail = {
+    ...read,
+    parts: unpacked.parts.map((p) => ({ ...p, mediaType: mediaTypes.get(p.position) ?? p.mediaType })),
+    problems: [...read.problems, ...forwarded.problems, ...unpacked.problems.map((p) => ({ code: p.code, filename: p.path, detail: p.detail }))],
+  };
   const receivedAt = new Date(data.internalDate);
-  const contents = await readContents(d.blobs, mail.parts);
   const plan = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt, contents });
   const schoolName = ctx.roster.find((s) => s.id === plan.attribution.schoolId)?.name ?? null;
   const documents = [...mail.parts.map((p) => documentRow(p, plan)), ...(await bodyDocument(d.blobs, plan))];
@@ -73,7 +88,7 @@ export const createIngestProcessor = (d: IngestDeps) => async (job: Job): Promis
   if (ack?.status === "queued") await d.queues.add("mail.send", { outboxId: ack.id }, jobIds.send({ outboxId: ack.id }));
   log.info({ msg: result.created ? "mail filed" : "mail already filed", action: "mail.ingest", message: result.messageRowId, status: plan.status, attributedBy: plan.attribution.attributedBy, parts: mail.parts.length });
   return result;
-};
+}
 
 type DocumentRow = Parameters<typeof fileMessage>[2][number];
 /** The mail with its archives' members among its parts, and their problems among its problems. */
@@ -116,6 +131,7 @@ async function bodyDocument(blobs: BlobStore, plan: FilingPlan): Promise<Documen
       origin: "body",
       kind: article.kind,
       classifiedBy: article.reason,
+      parseStatus: "parsed",
       activityDay: article.activityDay,
     },
   ];

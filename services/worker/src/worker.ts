@@ -2,6 +2,7 @@ import { Worker, type Job } from "bullmq";
 import { finding } from "@baosong/core";
 import { fileMessage, type Database } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
+import { DocumentParser } from "@baosong/documents";
 import { jobs, redisConnection, type JobQueues } from "@baosong/queue";
 import type { Logger } from "@baosong/log";
 import { createIngestProcessor } from "./ingest.ts";
@@ -24,7 +25,11 @@ export interface WorkerHandle {
 /** Runs `mail.ingest` jobs. More processes or hosts may run this on the same Redis and Postgres. */
 export function startWorker(s: WorkerSettings): WorkerHandle {
   const logger = s.logger.child({ role: "worker" });
-  const process = createIngestProcessor({ ...s, logger });
+  const parser = new DocumentParser({
+    mode: "thread",
+    onThreadUnavailable: (err) => logger.warn({ msg: "parser thread unavailable, reading on the main loop", err }),
+  });
+  const process = createIngestProcessor({ ...s, logger, parser });
   const worker = new Worker(jobs["mail.ingest"].queue, process, {
     connection: redisConnection(s.redisUrl),
     prefix: s.prefix ?? "baosong",
@@ -42,7 +47,10 @@ export function startWorker(s: WorkerSettings): WorkerHandle {
   worker.on("error", (err) => logger.error({ msg: "worker error", err }));
   return {
     worker,
-    stop: () => worker.close(),
+    stop: async () => {
+      await worker.close();
+      await parser.close();
+    },
   };
 }
 
