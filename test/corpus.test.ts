@@ -159,6 +159,30 @@ describe("the labelled corpus", { timeout: 180_000 }, () => {
     expect(mismatches).toEqual([]);
   });
 
+  it("tells each school in its 回执 what every file was taken for and what was read from it", async () => {
+    const ack = async (mail: string) => {
+      const { rows } = await t.pool.query("select o.text_body from outbox o join messages m on m.id = o.related_message_id where o.kind = 'ack' and m.message_id = $1", [filed.get(mail)]);
+      return rows[0]?.text_body as string;
+    };
+    const office97 = await ack("mails/40-ym-final-office97.eml");
+    expect(office97).toContain("情况统计表.xls");
+    expect(office97).toContain("识别为：情况统计表");
+    expect(office97).toContain("教师 98 人，学生 1650 人，覆盖率 90%");
+    expect(office97).toContain("标题：重庆益民技工学校职业教育活动周工作总结");
+    expect(office97).toContain("正文约 150 字，图片 2 张");
+    expect(office97).toContain("工作总结报告缺少以下部分：媒体宣传情况、存在问题及建议");
+    const signed = await ack("mails/42-pl-final-signed.eml");
+    expect(signed).toContain("已作为“盘龙职中情况统计表.xlsx”的盖章签字件存档");
+    const media = await ack("mails/11-ym-0516.eml");
+    expect(media).toContain("HEIC，128×96，拍摄于 2022-05-17 16:45");
+    expect(media).toContain("MP4，160×120，时长 3 秒");
+    const body = await ack("mails/10-rc-body-article.eml");
+    expect(body).toMatch(/正文约 \d+ 字，已作为 2022-05-16 的稿件登记/u);
+    const bad = await ack("mails/06-xm-info-bad-raw-gbk.eml");
+    expect(bad).toContain("信息采集表.xlsx");
+    expect(bad).toMatch(/手机/u);
+  });
+
   it("reads every photo's and video's size, date taken and duration from its own bytes", async () => {
     const { rows } = await t.pool.query("select message_id, filename, width, height, to_char(taken_at, 'YYYY-MM-DD HH24:MI:SS') as taken_at, duration_seconds from dashboard.documents");
     const mismatches = labelled("media").flatMap(({ mail, file }) => {

@@ -39,11 +39,8 @@ export function fileSummary(u: Pick<FileUnderstanding, "infoForm" | "statsRows" 
   if (u.featured) return [`共读到 ${u.featured.length} 项特色活动：${u.featured.map((a) => a.name ?? "（未填名称）").join("、")}`];
   if (u.report) {
     const r = u.report;
-    return [
-      line("标题", r.title),
-      `正文约 ${r.charCount} 字，图片 ${r.imageCount} 张${u.pdf ? `（PDF，${u.pdf.pages} 页）` : ""}`,
-      r.missingSections.length ? `未找到以下部分：${r.missingSections.join("、")}` : null,
-    ].filter((l): l is string => l !== null);
+    // Missing sections are not repeated here: their finding says so, with what to do.
+    return [line("标题", r.title), `正文约 ${r.charCount} 字，图片 ${r.imageCount} 张${u.pdf ? `（PDF，${u.pdf.pages} 页）` : ""}`].filter((l): l is string => l !== null);
   }
   if (u.media) return [mediaLine(u.media)];
   if (u.pdf) return [u.pdf.textChars === 0 ? `PDF 扫描件，${u.pdf.pages} 页（无文字层，已原样存档）` : `PDF，${u.pdf.pages} 页，约 ${u.pdf.textChars} 字`];
@@ -71,4 +68,9 @@ function line(label: string, value: string | null): string | null {
 
 function show(n: number | null): string {
   return n === null ? "—" : String(n);
+}
+
+/** The body filed as the day's article, as the 回执 lists it. */
+export function bodyArticleSummary(article: { chars: number; activityDay: string }): string[] {
+  return [`正文约 ${article.chars} 字，已作为 ${article.activityDay} 的稿件登记`];
 }

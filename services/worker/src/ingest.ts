@@ -3,6 +3,7 @@ import { UnrecoverableError, type Job } from "bullmq";
 import {
   ackSuppression,
   acknowledgementFor,
+  bodyArticleSummary,
   fileSummary,
   understandMessage,
   type Campaign,
@@ -208,7 +209,7 @@ async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<void> {
         filename: d.filename,
         kind: d.kind as DocumentKind,
         sizeBytes: d.sizeBytes,
-        summary: understood ? fileSummary(understood) : [],
+        summary: understood ? fileSummary(understood) : d.origin === "body" && a.plan.bodyArticle ? bodyArticleSummary(a.plan.bodyArticle) : [],
         findings: a.plan.findings.filter((f) => f.position === d.position),
       };
     }),
