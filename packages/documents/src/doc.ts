@@ -3,6 +3,7 @@ import type { DocParagraph, DocText } from "@baosong/core";
 import iconv from "iconv-lite";
 import { openCompoundFile } from "./cfb.ts";
 import { DocTooLargeError, OleUnreadableError } from "./errors.ts";
+import { readAllBounded } from "./read-all.ts";
 
 export interface DocLimits {
   /** The most characters of text the document may hold (a real report has a few thousand). */
@@ -78,20 +79,7 @@ export async function readDoc(input: Buffer | Readable, limits: DocLimits): Prom
   }
 }
 
-async function collect(stream: Readable, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += b.length;
-    if (size > maxBytes) {
-      stream.destroy();
-      throw new DocTooLargeError("bytes", maxBytes);
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
-}
+const collect = (stream: Readable, maxBytes: number) => readAllBounded(stream, maxBytes, () => new DocTooLargeError("bytes", maxBytes));
 
 function readWordDocument(word: Buffer, stream: (name: string) => Buffer | null, maxChars: number): DocText {
   if (word.length < 0x22 || word.readUInt16LE(0) !== WORD_IDENT) throw new OleUnreadableError("the WordDocument stream has no Word FIB");

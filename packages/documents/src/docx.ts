@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import type { DocParagraph, DocText } from "@baosong/core";
 import { DocTooLargeError, DocxUnreadableError } from "./errors.ts";
 import { inflateEntry, listZipEntries, ZipEntryTooLargeError, ZipFormatError, type ZipEntry } from "./zip-entries.ts";
+import { readAllBounded } from "./read-all.ts";
 
 export interface DocxLimits {
   /** The most characters of text the document may hold (a real report has a few thousand). */
@@ -44,20 +45,7 @@ export async function readDocx(input: Buffer | Readable, limits: DocxLimits): Pr
   return parseDocumentXml(documentXml, stylesXml, limits.maxChars);
 }
 
-async function collect(stream: Readable, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += b.length;
-    if (size > maxBytes) {
-      stream.destroy();
-      throw new DocTooLargeError("bytes", maxBytes);
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
-}
+const collect = (stream: Readable, maxBytes: number) => readAllBounded(stream, maxBytes, () => new DocTooLargeError("bytes", maxBytes));
 
 /**
  * Style ids that are headings: Word names them “heading 1” (id “Heading1”, or “1” in Chinese

@@ -6,6 +6,7 @@ import { getDocument, OPS, VerbosityLevel } from "pdfjs-dist/legacy/build/pdf.mj
 import type { PDFDocumentProxy, PDFPageProxy } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { TextItem } from "pdfjs-dist/types/src/display/api.js";
 import { DocTooLargeError, DocumentError, PdfUnreadableError } from "./errors.ts";
+import { readAllBounded } from "./read-all.ts";
 
 export interface PdfLimits {
   /** The most characters of text the pages read may hold (a real report has a few thousand). */
@@ -189,17 +190,4 @@ function joinParts(parts: readonly string[]): string {
     .trim();
 }
 
-async function collect(stream: Readable, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += b.length;
-    if (size > maxBytes) {
-      stream.destroy();
-      throw new DocTooLargeError("bytes", maxBytes);
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
-}
+const collect = (stream: Readable, maxBytes: number) => readAllBounded(stream, maxBytes, () => new DocTooLargeError("bytes", maxBytes));

@@ -4,6 +4,7 @@ import iconv from "iconv-lite";
 import { openCompoundFile } from "./cfb.ts";
 import { OleUnreadableError, SheetTooLargeError } from "./errors.ts";
 import { displayValue } from "./xlsx.ts";
+import { readAllBounded } from "./read-all.ts";
 
 export interface XlsLimits {
   /** The most cells one worksheet may hold: stored values, rows, and cells covered by merges. */
@@ -97,20 +98,7 @@ export async function readXlsSheets(input: Buffer | Readable, limits: XlsLimits)
   }
 }
 
-async function collect(stream: Readable, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += b.length;
-    if (size > maxBytes) {
-      stream.destroy();
-      throw new SheetTooLargeError(null, "bytes", maxBytes);
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
-}
+const collect = (stream: Readable, maxBytes: number) => readAllBounded(stream, maxBytes, () => new SheetTooLargeError(null, "bytes", maxBytes));
 
 /** The workbook globals substream: code page, shared strings, formats, XFs and the sheet list. */
 function readGlobals(stream: Buffer): Workbook {

@@ -3,6 +3,7 @@ import type { CellRange, Sheet, SheetValue } from "@baosong/core";
 import ExcelJS from "exceljs";
 import { SheetTooLargeError, XlsxUnreadableError } from "./errors.ts";
 import { checkXlsxLimits, defaultMaxUnpackedBytes, type XlsxLimits } from "./xlsx-limits.ts";
+import { readAllBounded } from "./read-all.ts";
 
 export type { XlsxLimits } from "./xlsx-limits.ts";
 
@@ -26,20 +27,7 @@ export async function readXlsxSheets(input: Buffer | Readable, limits: XlsxLimit
   return workbook.worksheets.map((ws) => toSheet(ws, limits.maxCells));
 }
 
-async function collect(stream: Readable, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    size += b.length;
-    if (size > maxBytes) {
-      stream.destroy();
-      throw new SheetTooLargeError(null, "bytes", maxBytes);
-    }
-    chunks.push(b);
-  }
-  return Buffer.concat(chunks);
-}
+const collect = (stream: Readable, maxBytes: number) => readAllBounded(stream, maxBytes, () => new SheetTooLargeError(null, "bytes", maxBytes));
 
 function toSheet(ws: ExcelJS.Worksheet, maxCells: number): Sheet {
   const cells: SheetValue[][] = [];
