@@ -183,6 +183,16 @@ describe("the labelled corpus", { timeout: 180_000 }, () => {
     expect(bad).toMatch(/手机/u);
   });
 
+  it("shows per school what is on time, invalid or missing — a signed copy is not a second submission", async () => {
+    const { rows } = await t.pool.query("select school, requirement_key, status from dashboard.school_status where requirement_key <> 'daily-report'");
+    const status = (key: string) => Object.fromEntries(rows.filter((r) => r.requirement_key === key).map((r) => [r.school, r.status]));
+    const [RC, YM, AF, PL, QL, XM] = ["重庆市荣昌区职业教育中心", "重庆益民技工学校", "重庆市荣昌区安富职业中学", "重庆市荣昌区盘龙职业中学", "重庆市荣昌区清流职业中学", "重庆市荣昌区畜牧职业技术学校"];
+    expect(status("info-form")).toEqual({ [RC]: "on_time", [YM]: "on_time", [AF]: "on_time", [PL]: "on_time", [QL]: "on_time", [XM]: "invalid" });
+    expect(status("stats-form")).toEqual({ [RC]: "on_time", [YM]: "on_time", [AF]: "on_time", [PL]: "on_time", [QL]: "on_time", [XM]: "invalid" });
+    expect(status("summary-report")).toEqual({ [RC]: "on_time", [YM]: "invalid", [AF]: "missing", [PL]: "on_time", [QL]: "on_time", [XM]: "missing" });
+    expect(status("law-summary")).toEqual({ [RC]: "on_time", [YM]: "missing", [AF]: "on_time", [PL]: "missing", [QL]: "missing", [XM]: "invalid" });
+  });
+
   it("reads every photo's and video's size, date taken and duration from its own bytes", async () => {
     const { rows } = await t.pool.query("select message_id, filename, width, height, to_char(taken_at, 'YYYY-MM-DD HH24:MI:SS') as taken_at, duration_seconds from dashboard.documents");
     const mismatches = labelled("media").flatMap(({ mail, file }) => {
