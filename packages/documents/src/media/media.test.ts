@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { MediaFacts } from "@baosong/core";
-import { MediaUnreadableError } from "./errors.ts";
-import { bufferSource, exifTakenAt, readMediaFacts, type RandomAccess } from "./media.ts";
+import { MediaUnreadableError } from "../errors.ts";
+import { bufferSource, exifTakenAt, readMediaFacts, type RandomAccess } from "./index.ts";
 
-const fixtures = new URL("../../../test/fixtures/media/", import.meta.url);
+const fixtures = new URL("../../../../test/fixtures/media/", import.meta.url);
 const expected = JSON.parse(readFileSync(new URL("expected.json", fixtures), "utf8")) as Record<string, MediaFacts>;
 const fixture = (name: string) => readFileSync(new URL(name, fixtures));
 
