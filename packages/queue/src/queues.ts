@@ -50,7 +50,29 @@ export class JobQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    await Promise.all([...this.queues.values()].map((q) => closeBullmq(q)));
     this.connection.disconnect();
   }
+}
+
+/** How long a shutdown waits for a connection that is still being made. */
+const READY_WAIT_MS = 5_000;
+
+/**
+ * Closes a BullMQ Queue or Worker safely. BullMQ trap (5.81): closing one whose connection is
+ * still initializing removes the connection's error listeners, and the init that then fails
+ * ("Connection is closed") is emitted as an unhandled 'error' that kills the process — a
+ * SIGTERM right after start exited 1. So wait until it is ready (or has given up, or a few
+ * seconds passed when Redis is unreachable), then close.
+ */
+export async function closeBullmq(x: { waitUntilReady(): Promise<unknown>; close(): Promise<void> }): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    x.waitUntilReady().catch(() => undefined),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, READY_WAIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  await x.close();
 }

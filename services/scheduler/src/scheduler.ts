@@ -1,5 +1,5 @@
 import { Queue, UnrecoverableError, Worker, type Job } from "bullmq";
-import { jobs, redisConnection } from "@baosong/queue";
+import { closeBullmq, jobs, redisConnection } from "@baosong/queue";
 import { runSchedulerOnce, type CampaignRun, type SchedulerDeps } from "./scheduler-run.ts";
 
 export interface SchedulerSettings extends SchedulerDeps {
@@ -64,8 +64,8 @@ export async function startScheduler(s: SchedulerSettings): Promise<SchedulerHan
     queue,
     worker,
     async stop() {
-      await worker.close();
-      await queue.close();
+      await closeBullmq(worker);
+      await closeBullmq(queue);
       queueConnection.disconnect();
     },
   };

@@ -13,7 +13,7 @@ import {
 } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
 import { classifyDeliveryError, SendPacer, SmtpSender, smtpAccountOf, type SentMail } from "@baosong/mail";
-import { JobQueues, jobIds, jobs, redisConnection } from "@baosong/queue";
+import { closeBullmq, JobQueues, jobIds, jobs, redisConnection } from "@baosong/queue";
 import type { Logger } from "@baosong/log";
 
 export interface SenderSettings {
@@ -150,7 +150,7 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
       stopped = true;
       if (timer) clearTimeout(timer);
       await sweeping?.catch(() => undefined);
-      await worker.close();
+      await closeBullmq(worker);
       senders.close();
       await queues.close();
       pacerRedis.disconnect();

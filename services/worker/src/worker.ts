@@ -3,7 +3,7 @@ import { finding } from "@baosong/core";
 import { fileMessage, type Database } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
 import { DocumentParser } from "@baosong/documents";
-import { jobs, redisConnection, type JobQueues } from "@baosong/queue";
+import { closeBullmq, jobs, redisConnection, type JobQueues } from "@baosong/queue";
 import type { Logger } from "@baosong/log";
 import { createIngestProcessor } from "./ingest.ts";
 
@@ -48,7 +48,7 @@ export function startWorker(s: WorkerSettings): WorkerHandle {
   return {
     worker,
     stop: async () => {
-      await worker.close();
+      await closeBullmq(worker);
       await parser.close();
     },
   };
