@@ -6,6 +6,7 @@ export { readPdf, type PdfLimits, type PdfReading } from "./pdf.ts";
 export { readMediaFacts, bufferSource, type RandomAccess } from "./media/index.ts";
 export { readFileContent, isReadableType, defaultFileReadLimits, officeTypes, type FileReadLimits, type FileReading } from "./read-file.ts";
 export { DocumentParser, type DocumentParserOptions } from "./document-parser.ts";
+export { readAllBounded } from "./read-all.ts";
 export {
   DocumentError,
   DocTooLargeError,

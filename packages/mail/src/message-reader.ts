@@ -160,7 +160,14 @@ async function storePart(
 /** A part without a name still gets one a clerk can recognise. */
 function fallbackName(position: number, contentType: string): string {
   const ext = contentType.split("/")[1]?.replace(/[^a-z0-9.+-]/g, "") ?? "bin";
-  return `未命名附件${position + 1}.${contentType === "message/rfc822" ? "eml" : ext}`;
+  return `${UNNAMED}${position + 1}.${contentType === "message/rfc822" ? "eml" : ext}`;
+}
+
+const UNNAMED = "未命名附件";
+
+/** Whether a part's name is the one this reader made up because the mail gave none. */
+export function isUnnamedPart(filename: string): boolean {
+  return new RegExp(`^${UNNAMED}\\d+\\.[a-z0-9.+-]+$`, "u").test(filename);
 }
 
 function unfold(lines: HeaderLines): Map<string, string> {

@@ -1,6 +1,6 @@
 import type { FileContent } from "@baosong/core";
 import type { BlobStore } from "@baosong/blobs";
-import { DocumentError, isReadableType, readMediaFacts, type DocumentParser, type FileReadLimits } from "@baosong/documents";
+import { DocumentError, DocTooLargeError, isReadableType, readAllBounded, readMediaFacts, type DocumentParser, type FileReadLimits } from "@baosong/documents";
 import type { Logger } from "@baosong/log";
 import type { ReadPart } from "@baosong/mail";
 
@@ -26,11 +26,12 @@ export async function readContents(blobs: BlobStore, parts: readonly ReadPart[],
       continue;
     }
     if (!isReadableType(part.mediaType)) continue;
-    if (part.sizeBytes > limits.maxBytes) {
+    const bytes = await bytesWithin(blobs, part, limits.maxBytes);
+    if (!bytes) {
       contents.set(part.position, { unreadable: { code: "FILE_TOO_LARGE", detail: `${part.sizeBytes} bytes, more than ${limits.maxBytes}` } });
       continue;
     }
-    const reading = await parser.parse(await bytesOf(blobs, part.blobKey), part.mediaType, limits);
+    const reading = await parser.parse(bytes, part.mediaType, limits);
     contents.set(part.position, reading.content);
     if (reading.mediaType !== part.mediaType) mediaTypes.set(part.position, reading.mediaType);
   }
@@ -48,8 +49,13 @@ async function mediaFacts(blobs: BlobStore, part: ReadPart, logger: Logger) {
   }
 }
 
-async function bytesOf(blobs: BlobStore, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of blobs.open(key)) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/** The file's bytes, or null when it is larger than the readers take (checked by its stored size first). */
+async function bytesWithin(blobs: BlobStore, part: ReadPart, maxBytes: number): Promise<Buffer | null> {
+  if (part.sizeBytes > maxBytes) return null;
+  try {
+    return await readAllBounded(blobs.open(part.blobKey), maxBytes, () => new DocTooLargeError("bytes", maxBytes));
+  } catch (err) {
+    if (err instanceof DocTooLargeError) return null;
+    throw err;
+  }
 }

@@ -1,5 +1,5 @@
 import type { BlobStore } from "@baosong/blobs";
-import { readMessage, type ReadPart, type ReadProblem } from "@baosong/mail";
+import { isUnnamedPart, readMessage, type ReadPart, type ReadProblem } from "@baosong/mail";
 
 /** A forward of a forward of a forward is as deep as clerks go. */
 const MAX_DEPTH = 3;
@@ -22,7 +22,7 @@ export async function expandForwarded(blobs: BlobStore, parts: readonly ReadPart
         continue;
       }
       const inner = await readMessage(blobs.open(part.blobKey), blobs);
-      const name = isFallbackName(part.filename) && inner.subject?.trim() ? `${inner.subject.trim().replace(/[/\\]/gu, "／")}.eml` : part.filename;
+      const name = isUnnamedPart(part.filename) && inner.subject?.trim() ? `${inner.subject.trim().replace(/[/\\]/gu, "／")}.eml` : part.filename;
       const self = { ...part, filename: `${prefix}${name}`, origin: "forwarded" as const };
       out.push(depth === 0 ? self : { ...self, position: position++ });
       problems.push(...inner.problems.map((p) => ({ ...p, filename: p.filename && `${prefix}${name}/${p.filename}` })));
@@ -31,9 +31,4 @@ export async function expandForwarded(blobs: BlobStore, parts: readonly ReadPart
   }
   await visit(parts, "", 0);
   return { parts: out, problems };
-}
-
-/** What the mail reader calls a part that came without a name. */
-function isFallbackName(filename: string): boolean {
-  return /^未命名附件\d+\.eml$/u.test(filename);
 }
