@@ -45,6 +45,8 @@ const documentOptions = {
   disableFontFace: true,
   useSystemFonts: false,
   enableXfa: false,
+  // Since pdf.js 6 a loaded font keeps its name (which says bold) only when asked to.
+  fontExtraProperties: true,
   verbosity: VerbosityLevel.ERRORS,
 };
 
