@@ -4,12 +4,16 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import pg from "pg";
 import { JobQueues } from "@baosong/queue";
-import { repoRoot } from "../support/cli.ts";
+import { repoRoot, runCli } from "../support/cli.ts";
 
 /**
  * `pnpm start` without DATABASE_URL falls back to an embedded PGlite: the migrations and a
- * campaign apply against it, the roles run, and SIGTERM stops them cleanly.
+ * campaign apply against it, the roles run, other commands and psql reach it at the address
+ * it logs while it runs, and SIGTERM stops them cleanly.
+ *
+ * The waits below only catch a hang; they are far beyond a start-up on a loaded machine.
  */
 describe("pnpm start without DATABASE_URL", () => {
   const prefix = `bsemb-${randomBytes(4).toString("hex")}`;
@@ -44,14 +48,27 @@ describe("pnpm start without DATABASE_URL", () => {
       child.stdout.on("data", (d) => (out += d));
       child.stderr.on("data", (d) => (out += d));
       const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + 150_000;
       while (!out.includes('"msg":"baosong running"')) {
         if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not start (run ${run}):\n${out}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       const lines = out.split("\n").filter(Boolean).map((l) => JSON.parse(l));
       expect(lines.find((l) => l.msg === "campaign applied")).toMatchObject({ campaign: "demo" });
-      expect(lines.find((l) => l.msg === "baosong running")).toMatchObject({ embeddedDatabase: true, roles: ["worker", "sender"] });
+      const running = lines.find((l) => l.msg === "baosong running");
+      expect(running).toMatchObject({ embeddedDatabase: true, roles: ["worker", "sender"] });
+      expect(running.database).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+      if (run === 1) {
+        // Another command finds the running server instead of opening the data directory twice.
+        const apply = await runCli(["campaign", "apply", "examples/rongchang-2022.yaml"], { ...env, DATABASE_URL: "" });
+        expect(apply.code, apply.stderr).toBe(0);
+        expect(apply.stderr).toContain(`内置数据库 PGlite ${running.database}`);
+        const client = new pg.Client({ connectionString: running.database });
+        await client.connect();
+        const { rows } = await client.query("select distinct campaign as slug from dashboard.mailboxes order by 1");
+        await client.end();
+        expect(rows.map((r) => r.slug)).toEqual(expect.arrayContaining(["demo", "rongchang-2022"]));
+      }
       child.kill("SIGTERM");
       const code = await exited;
       expect(code, out.slice(-3000)).toBe(0);

@@ -80,7 +80,7 @@ describe("one mail all the way through", () => {
       BAOSONG_CAMPAIGNS: file,
       LOG_LEVEL: "silent",
     });
-    rt = await openRuntime(settings, { allowEmbedded: false });
+    rt = await openRuntime(settings);
   });
 
   afterAll(async () => {

@@ -3,6 +3,15 @@ import type { FileReadLimits, FileReading } from "./read-file.ts";
 import { readFileContent } from "./read-file.ts";
 import type { ParseRequest } from "./parse-thread.ts";
 
+/**
+ * The thread's entry: in development this module is TypeScript run by tsx, and the .mjs
+ * entry registers tsx inside the thread; in the built CLI it is dist/baosong.js and the
+ * thread body is built beside it as dist/parse-thread.js (scripts/build.ts).
+ */
+const threadEntry = import.meta.url.endsWith(".ts")
+  ? new URL("./parse-thread-entry.mjs", import.meta.url)
+  : new URL("./parse-thread.js", import.meta.url);
+
 export interface DocumentParserOptions {
   /**
    * `thread` reads in a worker thread, so the caller's event loop stays free and a file that
@@ -89,7 +98,7 @@ export class DocumentParser {
 
   private start(): Promise<Worker> {
     if (this.ready) return this.ready;
-    const worker = new Worker(new URL("./parse-thread-entry.mjs", import.meta.url), {
+    const worker = new Worker(threadEntry, {
       resourceLimits: { maxOldGenerationSizeMb: this.options.maxHeapMb ?? 768 },
     });
     this.worker = worker;

@@ -38,3 +38,15 @@ describe("logger", () => {
     expect(maskUrl("redis://127.0.0.1:6379")).toBe("redis://127.0.0.1:6379");
   });
 });
+
+describe("logger in a terminal", () => {
+  it("writes readable lines, still without secrets, when asked to be pretty", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const script = `import { createLogger } from "./packages/log/src/index.ts";
+      createLogger({ pretty: true }).info({ msg: "mail filed", mailbox: 3, auth: { pass: "abcdefghijklmnop" } });`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: new URL("../../..", import.meta.url), encoding: "utf8" });
+    expect(r.stdout).toMatch(/INFO.*mail filed/);
+    expect(r.stdout).not.toMatch(/^\{/m);
+    expect(r.stdout).not.toContain("abcdefghijklmnop");
+  });
+});

@@ -1,4 +1,5 @@
 import pino, { type Logger, type LoggerOptions } from "pino";
+import pretty from "pino-pretty";
 
 export type { Logger };
 
@@ -31,6 +32,11 @@ export interface LoggerSettings {
   name?: string;
   /** Tests pass a stream to read what was logged. */
   destination?: pino.DestinationStream;
+  /**
+   * Human-readable lines instead of JSON: by default when stdout is a terminal (an admin
+   * running a command), never when it is a pipe or a file (journald, Docker, a collector).
+   */
+  pretty?: boolean;
 }
 
 export function createLogger(settings: LoggerSettings = {}): Logger {
@@ -42,8 +48,11 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     serializers: { err: pino.stdSerializers.err },
   };
-  const logger = settings.destination ? pino(options, settings.destination) : pino(options);
-  return logger;
+  if (settings.destination) return pino(options, settings.destination);
+  if (settings.pretty ?? process.stdout.isTTY) {
+    return pino(options, pretty({ colorize: true, sync: true, translateTime: "SYS:yyyy-mm-dd HH:MM:ss.l", ignore: "pid,hostname,service,name" }));
+  }
+  return pino(options);
 }
 
 /** Masks the password of a connection URL before it is shown or logged. */

@@ -17,7 +17,7 @@ export async function runService(name: string, start: (ctx: ServiceContext) => P
     process.once("SIGTERM", () => resolve("SIGTERM"));
     process.once("SIGINT", () => resolve("SIGINT"));
   });
-  const rt = await openRuntime(loadSettings(), { allowEmbedded: false });
+  const rt = await openRuntime(loadSettings());
   const log = rt.logger.child({ role: name });
   const queues = new JobQueues({ redisUrl: rt.settings.REDIS_URL, prefix: rt.settings.BAOSONG_QUEUE_PREFIX });
   let handle: { stop(): Promise<void> };

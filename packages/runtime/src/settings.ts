@@ -5,14 +5,19 @@ import { z } from "zod";
  * The process environment, parsed once (fail fast). `.env` in the working directory is
  * read first when present; real environment variables win over it.
  */
+/** `NAME=` in .env means "not set", as a clerk who blanks a line expects, not "an empty value". */
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema.optional());
+
 const settingsSchema = z.object({
-  DATABASE_URL: z.string().url().optional(),
+  DATABASE_URL: optional(z.string().url()),
   REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
   BAOSONG_BLOB_DIR: z.string().default(".baosong/blobs"),
   /** Where the embedded PGlite keeps its data when DATABASE_URL is not set. */
   BAOSONG_PGLITE_DIR: z.string().default(".baosong/pgdata"),
+  /** The port the embedded PGlite listens on (127.0.0.1); 0 picks a free one. */
+  BAOSONG_PGLITE_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Campaign files applied by `start` before the services run (comma-separated). */
-  BAOSONG_CAMPAIGNS: z.string().optional(),
+  BAOSONG_CAMPAIGNS: optional(z.string()),
   BAOSONG_ROLES: z.string().default("poller,worker,sender,scheduler"),
   BAOSONG_QUEUE_PREFIX: z.string().default("baosong"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

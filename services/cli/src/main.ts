@@ -1,95 +1,86 @@
-import { openRuntime } from "@baosong/runtime";
-import { loadSettings, parseRoles } from "@baosong/runtime";
-import { campaignApplyCommand } from "./commands/campaign-apply.ts";
-import { doctorCommand } from "./commands/doctor.ts";
-import { migrateCommand } from "./commands/migrate.ts";
+#!/usr/bin/env node
+/**
+ * `baosong`: the admin's command. Only the catalogue is loaded up front; a command's own
+ * modules (database, queues, mail) load when it runs, so `--help` and `--version` are instant.
+ */
+import { commands, findCommand, UsageError, type Command, type CommandContext } from "./catalogue.ts";
+import { version } from "./version.ts";
 
-const usage = `baosong — 报送: a public mailbox as a submission system
+const write = (line: string) => process.stdout.write(`${line}\n`);
 
-usage: pnpm baosong <command>
-  migrate                      apply database migrations (safe to repeat)
-  campaign apply FILE [FILE…]  validate campaign YAML files and load them
-  assign MESSAGE-ID SCHOOL [--campaign SLUG]
-                               file a mail (and its forms) under the school an admin names
-  doctor                       check Postgres, Redis, IMAP and SMTP logins
-  digest --preview [--campaign SLUG] [--day YYYY-MM-DD] [--final] [--out DIR]
-                               write the officials' digest (HTML, text, .xlsx) to files; sends nothing
-  start [ROLE…]                run poller, worker and sender (default: all; BAOSONG_ROLES)
-`;
+function overview(): string {
+  const rows = commands.map((c) => `  ${c.usage}\n      ${c.summary.zh}\n      ${c.summary.en}`);
+  return [
+    `baosong ${version} — 报送：把公共邮箱变成报送系统 / a public mailbox as a submission system`,
+    "",
+    "用法 / usage: baosong <命令 command> [参数 arguments]",
+    "",
+    ...rows,
+    "",
+    "  help COMMAND, COMMAND --help\n      该命令的说明 / help on one command",
+    "  --version\n      版本 / version",
+    "",
+    "配置来自环境变量或当前目录的 .env（见 README）/ settings come from the environment or ./.env (see README).",
+  ].join("\n");
+}
+
+function commandHelp(c: Command): string {
+  return [
+    `用法 / usage: baosong ${c.usage}`,
+    "",
+    `  ${c.summary.zh}`,
+    ...(c.details?.zh ?? []).map((l) => `  ${l}`),
+    "",
+    `  ${c.summary.en}`,
+    ...(c.details?.en ?? []).map((l) => `  ${l}`),
+  ].join("\n");
+}
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const out = (line: string) => process.stdout.write(`${line}\n`);
-  if (!command || command === "help" || command === "--help") {
-    out(usage);
-    return command ? 0 : 2;
+  const [first] = argv;
+  if (first === "--version" || first === "-v" || first === "version") {
+    write(`baosong ${version} (node ${process.version})`);
+    return 0;
   }
+  if (!first || first === "--help" || first === "-h" || first === "help") {
+    const named = first === "help" ? findCommand(argv.slice(1)) : null;
+    write(named ? commandHelp(named.command) : overview());
+    return first ? 0 : 2;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    process.stderr.write(`baosong: 没有这个命令 / unknown command: ${argv.join(" ")}\n\n${overview()}\n`);
+    return 2;
+  }
+  const { command, args } = found;
+  if (args.includes("--help") || args.includes("-h")) {
+    write(commandHelp(command));
+    return 0;
+  }
+  const { loadSettings, openRuntime } = await import("@baosong/runtime");
   const settings = loadSettings();
-  switch (command) {
-    case "migrate":
-      return withRuntime(settings, false, (rt) => migrateCommand(rt));
-    case "campaign":
-      if (rest[0] !== "apply") break;
-      return withRuntime(settings, false, (rt) => campaignApplyCommand(rt, rest.slice(1), out));
-    case "digest": {
-      const flags = parseFlags(rest);
-      if (!flags.has("preview")) break;
-      const { digestPreviewCommand } = await import("./commands/digest-preview.ts");
-      const options = { campaign: flags.get("campaign"), day: flags.get("day"), final: flags.has("final"), outDir: flags.get("out") ?? ".baosong/preview" };
-      return withRuntime(settings, false, (rt) => digestPreviewCommand(rt, options, new Date(), out));
-    }
-    case "assign": {
-      const { assignCommand } = await import("./commands/assign.ts");
-      return withRuntime(settings, false, (rt) => assignCommand(rt, rest, out));
-    }
-    case "doctor":
-      return withRuntime(settings, false, (rt) => doctorCommand(rt, process.env, out));
-    case "start": {
-      const roles = parseRoles(rest.length ? rest.join(",") : settings.BAOSONG_ROLES);
-      // Loaded only here: the admin commands need none of the services' dependencies.
-      const { startRoles } = await import("./commands/start.ts");
-      // Listen before starting: a SIGTERM during start-up must still stop cleanly.
-      const stopRequested = new Promise<string>((resolve) => {
-        process.once("SIGTERM", () => resolve("SIGTERM"));
-        process.once("SIGINT", () => resolve("SIGINT"));
-      });
-      const rt = await openRuntime(settings, { allowEmbedded: true });
-      const running = await startRoles(rt, roles, process.env);
-      rt.logger.info({ msg: "shutting down", signal: await stopRequested });
-      await running.stop();
-      await rt.close();
-      return 0;
-    }
-  }
-  out(usage);
-  return 2;
-}
-
-/** `--name value` and bare `--flag` (value "true"). */
-function parseFlags(args: string[]): Map<string, string> {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const name = /^--([a-z-]+)$/.exec(args[i]!)?.[1];
-    if (!name) throw new Error(`unexpected argument: ${args[i]}`);
-    const next = args[i + 1];
-    if (next !== undefined && !next.startsWith("--")) {
-      flags.set(name, next);
-      i++;
-    } else flags.set(name, "true");
-  }
-  return flags;
-}
-
-async function withRuntime(
-  settings: ReturnType<typeof loadSettings>,
-  allowEmbedded: boolean,
-  run: (rt: Awaited<ReturnType<typeof openRuntime>>) => Promise<number>,
-): Promise<number> {
-  const rt = await openRuntime(settings, { allowEmbedded });
+  const ctx: CommandContext = {
+    args,
+    settings,
+    out: write,
+    async withRuntime(run) {
+      const rt = await openRuntime(settings);
+      if (rt.embedded) {
+        process.stderr.write(`（未设置 DATABASE_URL：使用内置数据库 PGlite ${rt.embedded.url}，数据目录 ${rt.embedded.dataDir}）\n`);
+      }
+      try {
+        return await run(rt);
+      } finally {
+        await rt.close();
+      }
+    },
+  };
   try {
-    return await run(rt);
-  } finally {
-    await rt.close();
+    return await command.run(ctx);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`baosong: ${err.message}\n\n${commandHelp(command)}\n`);
+    return 2;
   }
 }
 

@@ -1,6 +1,6 @@
-import { applyCampaign, migrateDatabase } from "@baosong/db";
+import { applyCampaign } from "@baosong/db";
 import { CampaignConfigError, loadCampaignFile } from "@baosong/config";
-import type { Runtime } from "@baosong/runtime";
+import { prepareDatabase, type Runtime } from "@baosong/runtime";
 
 /** `baosong campaign apply FILE…`: validate each file, then load campaign, roster and requirements. */
 export async function campaignApplyCommand(rt: Runtime, files: string[], out: (line: string) => void): Promise<number> {
@@ -8,7 +8,7 @@ export async function campaignApplyCommand(rt: Runtime, files: string[], out: (l
     out("usage: baosong campaign apply FILE [FILE…]");
     return 2;
   }
-  await migrateDatabase(rt.database.pool);
+  await prepareDatabase(rt);
   let failed = 0;
   for (const file of files) {
     try {

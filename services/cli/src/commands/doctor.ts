@@ -36,10 +36,14 @@ export async function doctorCommand(rt: Runtime, env: NodeJS.ProcessEnv, out: (l
 }
 
 async function checkPostgres(rt: Runtime, record: (c: Check) => void): Promise<boolean> {
-  const where = rt.embedded ? "内置 PGlite" : maskUrl(rt.settings.DATABASE_URL ?? "");
+  const where = rt.embedded ? `内置数据库 PGlite（${rt.embedded.url}，数据目录 ${rt.embedded.dataDir}）` : maskUrl(rt.settings.DATABASE_URL ?? "");
   try {
     await rt.database.pool.query("select 1");
   } catch (err) {
+    if ((err as { code?: string }).code === "3D000") {
+      record({ name: "PostgreSQL", ok: false, detail: `服务器上还没有 ${where} 这个数据库——请运行 pnpm baosong migrate，它会创建数据库并建好表结构` });
+      return false;
+    }
     record({ name: "PostgreSQL", ok: false, detail: `无法连接 ${where}（${(err as Error).message}）——请确认数据库已启动、DATABASE_URL 正确` });
     return false;
   }

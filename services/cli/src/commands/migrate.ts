@@ -1,8 +1,9 @@
-import { migrateDatabase } from "@baosong/db";
-import type { Runtime } from "@baosong/runtime";
+import { prepareDatabase, type Runtime } from "@baosong/runtime";
 
-export async function migrateCommand(rt: Runtime): Promise<number> {
-  await migrateDatabase(rt.database.pool);
+/** `baosong migrate`: create the database when it is missing, then apply every pending migration. */
+export async function migrateCommand(rt: Runtime, out: (line: string) => void): Promise<number> {
+  await prepareDatabase(rt);
   rt.logger.info({ msg: "database migrated", action: "migrate" });
+  out("✓ 数据库结构已是最新。");
   return 0;
 }

@@ -1,12 +1,11 @@
-import { applyCampaign, migrateDatabase } from "@baosong/db";
+import { applyCampaign } from "@baosong/db";
 import { loadCampaignFile } from "@baosong/config";
 import { JobQueues } from "@baosong/queue";
 import { startPollers } from "@baosong/svc-poller";
 import { startScheduler } from "@baosong/svc-scheduler";
 import { startSender } from "@baosong/svc-sender";
 import { startWorker } from "@baosong/svc-worker";
-import type { Runtime } from "@baosong/runtime";
-import type { Role } from "@baosong/runtime";
+import { openRuntime, prepareDatabase, type Role, type Runtime, type Settings } from "@baosong/runtime";
 
 export interface Running {
   stop(): Promise<void>;
@@ -18,7 +17,7 @@ export interface Running {
  */
 export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.ProcessEnv): Promise<Running> {
   const { settings, logger } = rt;
-  await migrateDatabase(rt.database.pool);
+  await prepareDatabase(rt);
   for (const file of (settings.BAOSONG_CAMPAIGNS ?? "").split(",").map((f) => f.trim()).filter(Boolean)) {
     const applied = await applyCampaign(rt.database.db, loadCampaignFile(file), file);
     logger.info({ msg: "campaign applied", action: "campaign.apply", campaign: applied.slug, file });
@@ -32,11 +31,26 @@ export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.Proces
   if (chosen.includes("worker")) stops.push(startWorker({ ...common, queues }).stop);
   if (chosen.includes("scheduler")) stops.push((await startScheduler({ ...common, queues })).stop);
   if (chosen.includes("poller")) stops.push((await startPollers({ ...common, queues, env })).stop);
-  logger.info({ msg: "baosong running", roles: chosen, embeddedDatabase: rt.embedded });
+  logger.info({ msg: "baosong running", roles: chosen, embeddedDatabase: rt.embedded !== null, ...(rt.embedded && { database: rt.embedded.url }) });
   return {
     async stop() {
       for (const stop of stops.reverse()) await stop();
       await queues.close();
     },
   };
+}
+
+/** The process around `startRoles`: open, run until SIGTERM/SIGINT, stop in order, close. */
+export async function runRoles(settings: Settings, roles: Role[]): Promise<number> {
+  // Listen before starting: a SIGTERM during start-up must still stop cleanly.
+  const stopRequested = new Promise<string>((resolve) => {
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+    process.once("SIGINT", () => resolve("SIGINT"));
+  });
+  const rt = await openRuntime(settings);
+  const running = await startRoles(rt, roles, process.env);
+  rt.logger.info({ msg: "shutting down", signal: await stopRequested });
+  await running.stop();
+  await rt.close();
+  return 0;
 }
