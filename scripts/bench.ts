@@ -14,6 +14,7 @@ import { LocalBlobStore } from "@baosong/blobs";
 import { defaultFileReadLimits, DocumentParser, officeTypes } from "@baosong/documents";
 import { readMessage } from "@baosong/mail";
 import { ExcelJS } from "./fixtures/lib/xlsx-writer.ts";
+import { buildDist } from "./build.ts";
 
 const MB = 1024 * 1024;
 
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ bench: "read small mails", mails: n, mailsPerSecond: Math.round(perSecond) }));
 
     await benchParsing();
+    await benchCommandStart(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -131,6 +133,33 @@ async function benchParsing(): Promise<void> {
         eventLoopMaxDelayMs: Math.round(delay.max / 1e6),
       }),
     );
+  }
+}
+
+/**
+ * How long `baosong --help` takes from launch to exit: the built command (what production
+ * runs) and the development one through tsx. Every command starts this way before its work.
+ */
+async function benchCommandStart(dir: string): Promise<void> {
+  const { execFileSync } = await import("node:child_process");
+  const root = join(import.meta.dirname, "..");
+  const { outdir } = await buildDist(join(root, ".baosong", `bench-dist-${process.pid}`));
+  const time = (args: string[], runs: number) => {
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      execFileSync(process.execPath, args, { cwd: dir, stdio: "ignore" });
+      ms.push(performance.now() - t0);
+    }
+    ms.sort((a, b) => a - b);
+    return { runs, minMs: Math.round(ms[0]!), medianMs: Math.round(ms[Math.floor(runs / 2)]!) };
+  };
+  try {
+    console.log(JSON.stringify({ bench: "baosong --help (dist, node)", ...time([join(outdir, "baosong.js"), "--help"], 10) }));
+    const tsx = join(root, "node_modules/tsx/dist/esm/index.mjs");
+    console.log(JSON.stringify({ bench: "baosong --help (source, tsx)", ...time(["--import", tsx, join(root, "services/cli/src/main.ts"), "--help"], 3) }));
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
   }
 }
 
