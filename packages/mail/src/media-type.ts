@@ -1,3 +1,5 @@
+import { Readable } from "node:stream";
+import type { ReadableStream } from "node:stream/web";
 import { fileTypeFromBuffer, fileTypeFromStream } from "file-type";
 import type { BlobStore } from "@baosong/blobs";
 
@@ -11,7 +13,8 @@ export async function detectMediaType(blobs: BlobStore, key: string, head: Buffe
   if (!quick) return null;
   const stream = blobs.open(key);
   try {
-    const full = await fileTypeFromStream(stream);
+    // file-type 22 reads web streams only.
+    const full = await fileTypeFromStream(Readable.toWeb(stream) as ReadableStream<Uint8Array>);
     return full?.mime ?? quick.mime;
   } finally {
     stream.destroy();
