@@ -22,10 +22,12 @@ export interface ImapSourceSettings {
   backoff?: BackoffSettings;
   /** A session that swept and stayed up this long counts as good: the backoff starts over. */
   goodSessionMs?: number;
-  /** Quiet time before imapflow starts IDLE (its `autoIdleDelay`). */
+  /** Quiet time before imapflow re-enters IDLE (its `autoIdleDelay`); 300 ms by default. */
   idleAfterMs?: number;
   random?: () => number;
 }
+
+const DEFAULT_IDLE_AFTER_MS = 300;
 
 /**
  * Polls one mailbox until stopped: waits for the mailbox's lock, connects, sweeps on every
@@ -90,7 +92,9 @@ export class ImapSource {
       clientInfo: { name: "Baosong", version: "1.0", vendor: "Baosong" },
       logger: imapLogger(this.log),
       connectionTimeout: 30_000,
-      ...(this.s.idleAfterMs !== undefined ? { autoIdleDelay: this.s.idleAfterMs } : {}),
+      // imapflow's own default is 15 s of silence before IDLE: mail arriving right after a
+      // sweep would wait that long to be noticed. Back in IDLE at once, the server tells us.
+      autoIdleDelay: this.s.idleAfterMs ?? DEFAULT_IDLE_AFTER_MS,
     });
     const wake = new Wakeup();
     let closedError: Error | null = null;
