@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultFileReadLimits, officeTypes, readFileContent } from "@baosong/documents";
 import { buildDist } from "../scripts/build.ts";
 import { adminQuery, adminUrl, withDatabase } from "./support/database.ts";
-import { repoRoot } from "./support/cli.ts";
+import { repoRoot, runProcess } from "./support/cli.ts";
 
 /**
  * `pnpm build` makes the production form of Baosong: the CLI and the parser thread as
@@ -27,22 +26,12 @@ describe("the built baosong (dist/)", () => {
     await adminQuery(`drop database if exists ${database} with (force)`);
   });
 
-  function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      // No tsx anywhere: plain node, started outside the repository.
-      const child = spawn(process.execPath, [join(outdir, "baosong.js"), ...args], {
-        cwd: tmpdir(),
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "warn", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
+  // No tsx anywhere: plain node, started outside the repository.
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    runProcess(process.execPath, [join(outdir, "baosong.js"), ...args], {
+      cwd: tmpdir(),
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: "warn", ...env },
     });
-  }
 
   it("keeps npm packages external, each one a dependency of package.json", async () => {
     const pkg = JSON.parse(await readFile(join(repoRoot, "package.json"), "utf8")) as { dependencies: Record<string, string> };

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { JobQueues } from "@baosong/queue";
-import { repoRoot } from "./support/cli.ts";
+import { repoRoot, runProcess, untilPrinted } from "./support/cli.ts";
 import { adminQuery, adminUrl, withDatabase } from "./support/database.ts";
 
 const run = promisify(execFile);
@@ -79,10 +79,7 @@ describe("README: Without Docker", () => {
       BAOSONG_QUEUE_PREFIX: prefix,
       LOG_LEVEL: "info",
     };
-    const sh = (line: string) => run("bash", ["-c", line], { cwd: dir, env, maxBuffer: 64 * 1024 * 1024 }).then(
-      (r) => ({ code: 0, out: r.stdout + r.stderr }),
-      (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: e.code ?? -1, out: `${e.stdout ?? ""}${e.stderr ?? ""}` }),
-    );
+    const sh = (line: string) => runProcess("bash", ["-c", line], { cwd: dir, env }).then((r) => ({ code: r.code, out: r.stdout + r.stderr }));
 
     for (const line of steps.slice(0, 4)) {
       const r = await sh(line);
@@ -98,23 +95,15 @@ describe("README: Without Docker", () => {
 
     // `pnpm start` runs until stopped: it must reach "running", then stop cleanly on SIGTERM.
     const child = spawn("bash", ["-c", `exec ${steps[5]!.split("#")[0]!.trim()}`], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-    const deadline = Date.now() + 150_000;
-    while (!out.includes('"msg":"baosong running"')) {
-      if (Date.now() > deadline || child.exitCode !== null) {
-        process.kill(-child.pid!, "SIGKILL");
-        throw new Error(`pnpm start did not start:\n${out.slice(-3000)}`);
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const started = await untilPrinted(child, '"msg":"baosong running"').catch((err: Error) => {
+      process.kill(-child.pid!, "SIGKILL");
+      throw err;
+    });
     // SIGTERM to Baosong's own process, as systemd or Docker would send it; pnpm then exits
     // with Baosong's exit code.
     const baosong = await descendant(child.pid!, "services/cli/src/main.ts start");
     process.kill(baosong, "SIGTERM");
-    expect(await exited, out.slice(-3000)).toBe(0);
-    expect(out).toContain('"msg":"shutting down"');
-  });
+    expect(await started.exited, started.output().slice(-3000)).toBe(0);
+    expect(started.output()).toContain('"msg":"shutting down"');
+  }, 600_000); // a bound for a hang: it installs, migrates and starts whole processes;
 });

@@ -6,14 +6,12 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import pg from "pg";
 import { JobQueues } from "@baosong/queue";
-import { repoRoot, runCli } from "../support/cli.ts";
+import { repoRoot, runCli, untilPrinted } from "../support/cli.ts";
 
 /**
  * `pnpm start` without DATABASE_URL falls back to an embedded PGlite: the migrations and a
  * campaign apply against it, the roles run, other commands and psql reach it at the address
  * it logs while it runs, and SIGTERM stops them cleanly.
- *
- * The waits below only catch a hang; they are far beyond a start-up on a loaded machine.
  */
 describe("pnpm start without DATABASE_URL", () => {
   const prefix = `bsemb-${randomBytes(4).toString("hex")}`;
@@ -44,16 +42,8 @@ describe("pnpm start without DATABASE_URL", () => {
         env,
         stdio: ["ignore", "pipe", "pipe"],
       });
-      let out = "";
-      child.stdout.on("data", (d) => (out += d));
-      child.stderr.on("data", (d) => (out += d));
-      const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-      const deadline = Date.now() + 150_000;
-      while (!out.includes('"msg":"baosong running"')) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not start (run ${run}):\n${out}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const lines = out.split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      const started = await untilPrinted(child, '"msg":"baosong running"');
+      const lines = started.output().split("\n").filter(Boolean).map((l) => JSON.parse(l));
       expect(lines.find((l) => l.msg === "campaign applied")).toMatchObject({ campaign: "demo" });
       const running = lines.find((l) => l.msg === "baosong running");
       expect(running).toMatchObject({ embeddedDatabase: true, roles: ["worker", "sender"] });
@@ -70,9 +60,9 @@ describe("pnpm start without DATABASE_URL", () => {
         expect(rows.map((r) => r.slug)).toEqual(expect.arrayContaining(["demo", "rongchang-2022"]));
       }
       child.kill("SIGTERM");
-      const code = await exited;
-      expect(code, out.slice(-3000)).toBe(0);
+      const code = await started.exited;
+      expect(code, started.output().slice(-3000)).toBe(0);
     }
     expect((await readdir(join(dir, "pgdata"))).length).toBeGreaterThan(0);
-  });
+  }, 600_000); // a bound for a hang: it installs, migrates and starts whole processes;
 });
