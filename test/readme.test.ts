@@ -105,5 +105,5 @@ describe("README: Without Docker", () => {
     process.kill(baosong, "SIGTERM");
     expect(await started.exited, started.output().slice(-3000)).toBe(0);
     expect(started.output()).toContain('"msg":"shutting down"');
-  }, 600_000); // a bound for a hang: it installs, migrates and starts whole processes;
+  }, 600_000); // a bound for a hang: whole processes install, migrate and start here
 });

@@ -64,5 +64,5 @@ describe("pnpm start without DATABASE_URL", () => {
       expect(code, started.output().slice(-3000)).toBe(0);
     }
     expect((await readdir(join(dir, "pgdata"))).length).toBeGreaterThan(0);
-  }, 600_000); // a bound for a hang: it installs, migrates and starts whole processes;
+  }, 600_000); // a bound for a hang: whole processes install, migrate and start here
 });
