@@ -68,7 +68,7 @@ function readExpected(sheet: Sheet, e: Expectation) {
   return { findings: brief(r.findings), all: r.findings };
 }
 
-describe("reading the form fixtures through exceljs", () => {
+describe("reading the form fixtures (written by exceljs)", () => {
   it("has an expectation for every fixture and a fixture for every expectation", () => {
     const files = readdirSync(fixtures).filter((f) => f.endsWith(".xlsx"));
     expect(files.sort()).toEqual(Object.keys(expected).sort());
@@ -164,15 +164,15 @@ describe("readXlsxSheets", () => {
     expect(error).toMatchObject({ code: "SHEET_TOO_LARGE", measure: "cells", limit: 20 });
   });
 
-  it("refuses a merged region that would make exceljs build millions of cells, before it tries", async () => {
+  it("refuses a merged region that would cover millions of cells, before it builds any", async () => {
     const sheet = xlsx('<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData><mergeCells count="1"><mergeCell ref="A1:XFD100000"/></mergeCells>');
     const started = Date.now();
-    await expect(readXlsxSheets(sheet, limits)).rejects.toMatchObject({ code: "SHEET_TOO_LARGE", sheet: "xl/worksheets/sheet1.xml" });
+    await expect(readXlsxSheets(sheet, limits)).rejects.toMatchObject({ code: "SHEET_TOO_LARGE", sheet: "Sheet1" });
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it("refuses a part that inflates beyond the byte limit without inflating it all", async () => {
-    const bomb = zip({ "xl/media/image1.png": Buffer.alloc(50 * 1024 * 1024) });
+    const bomb = xlsx(`<sheetData>${" ".repeat(50 * 1024 * 1024)}</sheetData>`);
     expect(bomb.length).toBeLessThan(200 * 1024);
     await expect(readXlsxSheets(bomb, { maxCells: 1000, maxUnpackedBytes: 1024 * 1024 })).rejects.toMatchObject({
       code: "SHEET_TOO_LARGE",
