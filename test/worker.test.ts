@@ -149,6 +149,8 @@ describe("the ingest worker", () => {
     const ack = await t.pool.query("select text_body from outbox where related_message_id = $1", [filed.messageRowId]);
     expect(ack.rows[0].text_body).toContain("（邮件正文）");
     expect(ack.rows[0].text_body).toContain("识别为：活动稿件/典型案例");
+    const reports = await t.pool.query("select filename, kind, activity_day::text, char_count > 0 as has_text from dashboard.reports where message_id = 'body-article-1@ym.example.cn'");
+    expect(reports.rows).toEqual([{ filename: "（邮件正文）", kind: "daily_report", activity_day: "2022-05-17", has_text: true }]);
   });
 
   it("shows in school_status what each school delivered on time and what it still owes", async () => {

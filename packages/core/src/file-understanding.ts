@@ -1,6 +1,7 @@
 import type { Campaign, DocumentKind } from "./campaign.ts";
 import type { Classification } from "./classification.ts";
-import { finding, type Finding } from "./finding.ts";
+import type { Finding } from "./finding.ts";
+import { namedAsReadable, unreadableFinding } from "./unreadable-file.ts";
 import { detectFormKind } from "./forms/detect-form.ts";
 import { readFeaturedList, type FeaturedActivity } from "./forms/featured-list.ts";
 import { readInfoForm, type InfoFields } from "./forms/info-form.ts";
@@ -53,13 +54,10 @@ const defaults = { planTextMax: 300, featuredTextMax: 300, introMax: 300 };
  */
 export function understandFile(byName: Classification, filename: string, content: FileContent, campaign: Campaign, bySubject: Classification | null = null): FileUnderstanding {
   const base = { ...byName, findings: [] as Finding[], unitNames: [] as string[] };
-  if (content.unreadable) {
-    return {
-      ...base,
-      parseStatus: "unreadable",
-      findings: [finding("error", "file_unreadable", `文件“${filename}”无法打开，可能已损坏或受密码保护。请检查后重新发送（表格请另存为 .xlsx 格式，文档请另存为 .docx 或 PDF 格式）。`, "attachment")],
-    };
-  }
+  // A file named as a form or report whose bytes gave nothing (cut short, damaged, renamed) is
+  // still what its name says: unreadable, so the 回执 asks for it again (SPEC §8).
+  const unreadable = content.unreadable ?? (nothingRead(content) && namedAsReadable(filename) ? { code: "NOT_AS_NAMED", detail: "the bytes are not the format the name says" } : null);
+  if (unreadable) return { ...base, parseStatus: "unreadable", findings: [unreadableFinding(filename, unreadable.code)] };
   if (content.media) return { ...base, media: plausibleMedia(content.media), parseStatus: "parsed" };
   for (const sheet of content.sheets ?? []) {
     const detected = detectFormKind(sheet);
@@ -90,6 +88,10 @@ export function understandFile(byName: Classification, filename: string, content
   // A PDF without a text layer is a scan: kept as it is; the mail decides whether it is a form's signed copy.
   if (content.pdf) return { ...base, pdf: content.pdf, parseStatus: "kept" };
   return { ...base, parseStatus: content.sheets ? "parsed" : "kept" };
+}
+
+function nothingRead(c: FileContent): boolean {
+  return !c.sheets && !c.doc && !c.pdf && !c.media;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import type { DocParagraph, DocText } from "@baosong/core";
 import iconv from "iconv-lite";
 import { openCompoundFile } from "./cfb.ts";
-import { DocTooLargeError, OleUnreadableError } from "./errors.ts";
+import { DocTooLargeError, EncryptedDocumentError, OldFormatError, OleUnreadableError } from "./errors.ts";
 import { readAllBounded } from "./read-all.ts";
 
 export interface DocLimits {
@@ -83,9 +83,9 @@ const collect = (stream: Readable, maxBytes: number) => readAllBounded(stream, m
 
 function readWordDocument(word: Buffer, stream: (name: string) => Buffer | null, maxChars: number): DocText {
   if (word.length < 0x22 || word.readUInt16LE(0) !== WORD_IDENT) throw new OleUnreadableError("the WordDocument stream has no Word FIB");
-  if (word.readUInt16LE(2) < NFIB_WORD97) throw new OleUnreadableError("a Word 6/95 document: only Word 97 and later can be read");
+  if (word.readUInt16LE(2) < NFIB_WORD97) throw new OldFormatError("a Word 6/95 document: only Word 97 and later can be read");
   const flags = word.readUInt16LE(0x0a);
-  if (flags & F_ENCRYPTED) throw new OleUnreadableError("the document is encrypted (password protected); it cannot be read without the password");
+  if (flags & F_ENCRYPTED) throw new EncryptedDocumentError("the document is encrypted (password protected); it cannot be read without the password");
   const tableName = flags & F_WHICH_TBL_STM ? "1Table" : "0Table";
   const table = stream(tableName);
   if (!table) throw new OleUnreadableError(`the document has no ${tableName} stream`);

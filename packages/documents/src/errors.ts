@@ -12,7 +12,9 @@ export type DocumentErrorCode =
   | "PDF_UNREADABLE"
   | "MEDIA_UNREADABLE"
   /** A password-protected file: Office's EncryptedPackage, an .xls FILEPASS, an encrypted .doc. */
-  | "ENCRYPTED";
+  | "ENCRYPTED"
+  /** A format older than the readers know: Word 6.0/95, Excel 2–4 (BIFF2–4). */
+  | "OLD_FORMAT";
 
 export abstract class DocumentError extends Error {
   abstract readonly code: DocumentErrorCode;
@@ -113,5 +115,14 @@ export class EncryptedDocumentError extends DocumentError {
   override name = "EncryptedDocumentError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+  }
+}
+
+/** Thrown for a file saved in a format older than Word 97 / Excel 95: the school can re-save it. */
+export class OldFormatError extends DocumentError {
+  readonly code = "OLD_FORMAT" as const;
+  override name = "OldFormatError";
+  constructor(message: string) {
+    super(message);
   }
 }

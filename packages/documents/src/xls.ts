@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { CellRange, Sheet, SheetValue } from "@baosong/core";
 import { openCompoundFile } from "./cfb.ts";
-import { EncryptedDocumentError, OleUnreadableError, SheetTooLargeError } from "./errors.ts";
+import { EncryptedDocumentError, OldFormatError, OleUnreadableError, SheetTooLargeError } from "./errors.ts";
 import {
   biffRecords,
   BiffStrings,
@@ -86,7 +86,7 @@ function readGlobals(stream: Buffer): Workbook {
   if (first.done || first.value.type !== BOF || first.value.data.length < 4) throw new OleUnreadableError("the workbook stream does not begin with BOF");
   const version = first.value.data.readUInt16LE(0);
   const biff8 = version === 0x0600;
-  if (!biff8 && version !== 0x0500) throw new OleUnreadableError(`unsupported BIFF version 0x${version.toString(16)} (Excel 95 or later is needed)`);
+  if (!biff8 && version !== 0x0500) throw new OldFormatError(`unsupported BIFF version 0x${version.toString(16)} (Excel 95 or later is needed)`);
   const book: Workbook = { strings: new BiffStrings(biff8, "cp1252"), sst: [], xfFormats: [], date1904: false, sheets: [] };
   const formats = new Map<number, string>();
   const xfFormatIds: number[] = [];

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Sheet } from "@baosong/core";
-import { openCompoundFile } from "./cfb.ts";
+import { isCompoundFile } from "./cfb.ts";
+import { isEncryptedPackage } from "./encrypted-package.ts";
 import { EncryptedDocumentError, SheetTooLargeError, XlsxUnreadableError } from "./errors.ts";
 import { OpcPackage } from "./opc-package.ts";
 import { readAllBounded } from "./read-all.ts";
@@ -44,16 +45,9 @@ export async function readXlsxSheets(input: Buffer | Readable, limits: XlsxLimit
   }
 }
 
-const isCompoundFile = (buf: Buffer) => buf.length >= 8 && buf.readUInt32BE(0) === 0xd0cf11e0 && buf.readUInt32BE(4) === 0xa1b11ae1;
-
-/** Office saves a password-protected .xlsx/.docx as an OLE file holding an EncryptedPackage stream. */
-export function compoundFileError(buf: Buffer): Error {
-  try {
-    const names = openCompoundFile(buf).streamNames().map((n) => n.toLowerCase());
-    if (names.includes("encryptedpackage")) return new EncryptedDocumentError("the file is password protected (an OLE EncryptedPackage)");
-  } catch {
-    // not even a compound file: say it is unreadable below
-  }
+/** An OLE file where a zip was expected: a password-protected .xlsx, or an old .xls under a new name. */
+function compoundFileError(buf: Buffer): Error {
+  if (isEncryptedPackage(buf)) return new EncryptedDocumentError("the file is password protected (an OLE EncryptedPackage)");
   return new XlsxUnreadableError("an OLE compound file (an old .xls?), not an .xlsx");
 }
 
