@@ -14,6 +14,7 @@ import { LocalBlobStore } from "@baosong/blobs";
 import { defaultFileReadLimits, DocumentParser, officeTypes } from "@baosong/documents";
 import { readMessage } from "@baosong/mail";
 import { ExcelJS } from "./fixtures/lib/xlsx-writer.ts";
+import { benchReaders } from "./bench-readers.ts";
 
 const MB = 1024 * 1024;
 
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({ bench: "read small mails", mails: n, mailsPerSecond: Math.round(perSecond) }));
 
     await benchParsing();
+    await benchReaders();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -73,16 +73,30 @@ function firstSectionTokens(numFmt: string | undefined): string {
 
 /** Whether a number in this format shows as a date or a time. */
 export function isDateFormat(numFmt: string | undefined): boolean {
-  const tokens = firstSectionTokens(numFmt);
-  if (/^general$/iu.test(tokens.trim())) return false;
-  return /[ydhms]|上午|下午/iu.test(tokens) && !/[0#?]/u.test(tokens);
+  return kindOf(numFmt) === "date";
+}
+
+/** A workbook uses a handful of formats for thousands of cells: each is looked at once. */
+const kinds = new Map<string, "date" | "percent" | "number">();
+
+function kindOf(numFmt: string | undefined): "date" | "percent" | "number" {
+  const code = numFmt ?? "General";
+  let kind = kinds.get(code);
+  if (kind === undefined) {
+    const tokens = firstSectionTokens(code);
+    if (/%/u.test(tokens)) kind = "percent";
+    else if (/^general$/iu.test(tokens.trim())) kind = "number";
+    else kind = /[ydhms]|上午|下午/iu.test(tokens) && !/[0#?]/u.test(tokens) ? "date" : "number";
+    if (kinds.size < 10_000) kinds.set(code, kind);
+  }
+  return kind;
 }
 
 /** A number as the clerk saw it: percentages as "85%", dates as YYYY-MM-DD (and a time when there is one). */
 export function displayNumber(n: number, numFmt: string | undefined, date1904 = false): SheetValue {
-  const tokens = firstSectionTokens(numFmt);
-  if (/%/u.test(tokens)) return `${Number((n * 100).toFixed(6))}%`;
-  if (!isDateFormat(numFmt)) return n;
+  const kind = kindOf(numFmt);
+  if (kind === "percent") return `${Number((n * 100).toFixed(6))}%`;
+  if (kind !== "date") return n;
   // A 1904-based workbook counts days from 1904-01-01, 1462 days after the 1900 epoch.
   return displayDate(new Date(Date.UTC(1899, 11, 30) + Math.round((date1904 ? n + 1462 : n) * 86_400_000)));
 }

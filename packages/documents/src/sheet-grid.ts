@@ -38,8 +38,18 @@ export function decodeRange(ref: string): CellRange | null {
 
 /** "AB12" → [row, col], 0-based; null when it is not a cell reference. */
 export function decodeCell(ref: string): [number, number] | null {
-  const m = /^\$?([A-Z]{1,3})\$?(\d{1,7})$/u.exec(ref.trim().toUpperCase());
-  if (!m) return null;
-  const col = Array.from(m[1]!).reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0);
-  return [Number(m[2]) - 1, col - 1];
+  // Hand-rolled: a worksheet has one reference per cell, tens of thousands of them.
+  let i = 0;
+  let col = 0;
+  let row = 0;
+  const s = ref.trim();
+  if (s.charCodeAt(i) === 0x24) i++;
+  const colStart = i;
+  for (let c = s.charCodeAt(i) & ~0x20; c >= 0x41 && c <= 0x5a && i - colStart < 3; c = s.charCodeAt(++i) & ~0x20) col = col * 26 + c - 64;
+  if (i === colStart) return null;
+  if (s.charCodeAt(i) === 0x24) i++;
+  const rowStart = i;
+  for (let c = s.charCodeAt(i); c >= 0x30 && c <= 0x39 && i - rowStart < 7; c = s.charCodeAt(++i)) row = row * 10 + c - 48;
+  if (i === rowStart || i !== s.length || row === 0) return null;
+  return [row - 1, col - 1];
 }

@@ -102,9 +102,9 @@ export function readWorksheet(name: string, xml: string, book: WorkbookContext):
         cell = null;
       }
     },
-    text(raw) {
+    text(text, start, end) {
       if (!cell || !collect) return;
-      cell[collect] += decodeXmlText(raw);
+      cell[collect] += decodeXmlText(text.slice(start, end));
     },
   });
   return toSheet(name, cells, merges, stored, book.maxCells);

@@ -110,8 +110,8 @@ function readSharedStrings(xml: string | null): string[] {
         current = null;
       }
     },
-    text(raw) {
-      if (inText && current !== null) current += decodeXmlText(raw);
+    text(text, start, end) {
+      if (inText && current !== null) current += decodeXmlText(text.slice(start, end));
     },
   });
   return out;

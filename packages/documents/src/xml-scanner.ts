@@ -11,8 +11,8 @@
 export interface XmlHandlers {
   open(name: string, attrs: Readonly<Record<string, string>>, selfClosing: boolean): void;
   close(name: string): void;
-  /** Raw text between tags; decode with `decodeXmlText` when it is wanted. */
-  text?(raw: string): void;
+  /** Raw text between tags, as `xml.slice(start, end)`: slice and decode (`decodeXmlText`) only what is wanted. */
+  text?(xml: string, start: number, end: number): void;
 }
 
 /** Thrown when a part is not well-formed enough to walk. */
@@ -21,7 +21,6 @@ export class XmlFormatError extends Error {
 }
 
 const startTag = /<([^\s/>!?]+)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/uy;
-const endTag = /<\/([^\s>]+)\s*>/uy;
 const attribute = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/gu;
 
 const localName = (name: string) => name.slice(name.indexOf(":") + 1);
@@ -31,44 +30,47 @@ export function scanXml(xml: string, on: XmlHandlers): void {
   while (at < xml.length) {
     const lt = xml.indexOf("<", at);
     const textEnd = lt === -1 ? xml.length : lt;
-    if (textEnd > at && on.text) on.text(xml.slice(at, textEnd));
+    if (textEnd > at && on.text) on.text(xml, at, textEnd);
     if (lt === -1) return;
-    at = skipMarkup(xml, lt, on) ?? tag(xml, lt, on);
+    const next = xml.charCodeAt(lt + 1);
+    at = next === 0x21 /* ! */ || next === 0x3f /* ? */ ? skipMarkup(xml, lt, on) : tag(xml, lt, on);
   }
 }
 
-/** Comments, processing instructions, DOCTYPE and CDATA (handed on as text); null for a tag. */
-function skipMarkup(xml: string, lt: number, on: XmlHandlers): number | null {
-  const until = (close: string, from: number) => {
-    const end = xml.indexOf(close, from);
-    if (end === -1) throw new XmlFormatError(`unterminated markup at ${lt}`);
-    return end;
-  };
-  if (xml.startsWith("<!--", lt)) return until("-->", lt + 4) + 3;
-  if (xml.startsWith("<?", lt)) return until("?>", lt + 2) + 2;
+function until(xml: string, close: string, from: number, lt: number): number {
+  const end = xml.indexOf(close, from);
+  if (end === -1) throw new XmlFormatError(`unterminated markup at ${lt}`);
+  return end;
+}
+
+/** Comments, processing instructions, DOCTYPE and CDATA (handed on as text). */
+function skipMarkup(xml: string, lt: number, on: XmlHandlers): number {
+  if (xml.startsWith("<!--", lt)) return until(xml, "-->", lt + 4, lt) + 3;
+  if (xml.startsWith("<?", lt)) return until(xml, "?>", lt + 2, lt) + 2;
   if (xml.startsWith("<![CDATA[", lt)) {
-    const end = until("]]>", lt + 9);
-    on.text?.(escapeText(xml.slice(lt + 9, end)));
+    const end = until(xml, "]]>", lt + 9, lt);
+    const text = escapeText(xml.slice(lt + 9, end));
+    on.text?.(text, 0, text.length);
     return end + 3;
   }
-  if (xml.startsWith("<!", lt)) return until(">", lt + 2) + 1;
-  return null;
+  return until(xml, ">", lt + 2, lt) + 1;
 }
 
 function tag(xml: string, lt: number, on: XmlHandlers): number {
   if (xml.charCodeAt(lt + 1) === 0x2f) {
-    endTag.lastIndex = lt;
-    const m = endTag.exec(xml);
-    if (!m) throw new XmlFormatError(`malformed end tag at ${lt}`);
-    on.close(localName(m[1]!));
-    return endTag.lastIndex;
+    const gt = xml.indexOf(">", lt);
+    const name = gt === -1 ? "" : xml.slice(lt + 2, gt).trimEnd();
+    if (name === "" || /[\s<]/u.test(name)) throw new XmlFormatError(`malformed end tag at ${lt}`);
+    on.close(localName(name));
+    return gt + 1;
   }
   startTag.lastIndex = lt;
   const m = startTag.exec(xml);
   if (!m) throw new XmlFormatError(`malformed tag at ${lt}`);
   const attrs: Record<string, string> = {};
   if (m[2]) {
-    for (const a of m[2].matchAll(attribute)) {
+    attribute.lastIndex = 0;
+    for (let a = attribute.exec(m[2]); a !== null; a = attribute.exec(m[2])) {
       const name = a[1]!;
       if (name === "xmlns" || name.startsWith("xmlns:")) continue;
       attrs[localName(name)] = decodeXmlText(a[2] ?? a[3] ?? "");
