@@ -187,3 +187,17 @@ describe("readXlsxSheets", () => {
     expect(error).toMatchObject({ code: "XLSX_UNREADABLE" });
   });
 });
+
+describe("readXlsxSheets on what other writers put in cells", () => {
+  it("decodes entities and _xHHHH_ escapes, leaves out phonetic guides, and reads ISO dates", async () => {
+    const sheet = xlsx(
+      '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><r><t>职业&amp;教育_x000D_</t></r><r><t>周</t></r><rPh sb="0" eb="1"><t>ZHI</t></rPh></is></c><c r="B1" t="d"><v>2022-05-16T09:30:00</v></c><c r="C1" t="e"><v>#DIV/0!</v></c><c r="D1" t="str"><f>A1</f><v>&#x5468;</v></c></row></sheetData>',
+    );
+    const [read] = await readXlsxSheets(sheet, limits);
+    expect(read!.cells[0]).toEqual(["职业&教育\r周", "2022-05-16 09:30", "#DIV/0!", "周"]);
+  });
+
+  it("says a part that is not XML is unreadable", async () => {
+    await expect(readXlsxSheets(xlsx("<sheetData><row r=1></sheetData>"), limits)).rejects.toMatchObject({ code: "XLSX_UNREADABLE" });
+  });
+});
