@@ -33,7 +33,7 @@ export async function listFiledItems(db: Executor, campaignId: number): Promise<
   const found = await rows(
     db,
     sql`select s.name as school, d.kind, d.activity_day::text as activity_day, m.received_at,
-               d.parse_status <> 'invalid' as valid
+               d.parse_status not in ('invalid', 'unreadable') as valid
         from documents d
         join messages m on m.id = d.message_id
         join schools s on s.id = m.school_id
