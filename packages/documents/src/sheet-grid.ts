@@ -16,10 +16,15 @@ export function toSheet(name: string, cells: CellMap, merges: CellRange[], store
   for (const m of merges) for (let r = m.top; r <= m.bottom; r++) byRow.set(r, [...(byRow.get(r) ?? []), m]);
   const hidden = (row: number, col: number) => (byRow.get(row) ?? []).some((m) => col >= m.left && col <= m.right && (row !== m.top || col !== m.left));
   const rows: SheetValue[][] = [];
+  // Rows are dense arrays: one value in column XFD of every row would make each 16,384 slots long.
+  const maxSlots = Math.max(maxCells * 8, 2_000_000);
+  let slots = 0;
   for (const [row, values] of [...cells].sort((a, b) => a[0] - b[0])) {
     const kept = [...values].filter(([col]) => !hidden(row, col));
     if (kept.length === 0) continue;
     const width = Math.max(...kept.map(([col]) => col)) + 1;
+    slots += width;
+    if (slots > maxSlots) throw new SheetTooLargeError(name, "cells", maxCells);
     const line: SheetValue[] = Array.from({ length: width }, () => null);
     for (const [col, v] of kept) line[col] = v;
     rows[row] = line;

@@ -201,3 +201,10 @@ describe("readXlsxSheets on what other writers put in cells", () => {
     await expect(readXlsxSheets(xlsx("<sheetData><row r=1></sheetData>"), limits)).rejects.toMatchObject({ code: "XLSX_UNREADABLE" });
   });
 });
+
+describe("readXlsxSheets on sparse sheets", () => {
+  it("refuses a sheet whose few cells sit so far right that its rows would be millions of slots", async () => {
+    const rows = Array.from({ length: 2_000 }, (_, i) => `<row r="${i + 1}"><c r="XFD${i + 1}"><v>1</v></c></row>`).join("");
+    await expect(readXlsxSheets(xlsx(`<sheetData>${rows}</sheetData>`), { maxCells: 10_000 })).rejects.toMatchObject({ code: "SHEET_TOO_LARGE" });
+  });
+});
