@@ -52,7 +52,15 @@ const defaults = { planTextMax: 300, featuredTextMax: 300, introMax: 300 };
  * Content first (SPEC §2): a sheet whose header is a form's is that form, whatever the file
  * is called; then the form is read and checked with the campaign's rules.
  */
-export function understandFile(byName: Classification, filename: string, content: FileContent, campaign: Campaign, bySubject: Classification | null = null): FileUnderstanding {
+export function understandFile(
+  byName: Classification,
+  filename: string,
+  content: FileContent,
+  campaign: Campaign,
+  bySubject: Classification | null = null,
+  /** The subject or file name dates it to a day of the campaign week (a day's news, not the week's summary). */
+  datedInWeek = false,
+): FileUnderstanding {
   const base = { ...byName, findings: [] as Finding[], unitNames: [] as string[] };
   // A file named as a form or report whose bytes gave nothing (cut short, damaged, renamed) is
   // still what its name says: unreadable, so the 回执 asks for it again (SPEC §8).
@@ -84,7 +92,7 @@ export function understandFile(byName: Classification, filename: string, content
       [reading.reporter.unit, ...reading.rows.map((r) => r.fields.organizer)],
     );
   }
-  if (content.doc) return { ...understandDoc(base, content.doc, campaign, bySubject), ...(content.pdf && { pdf: content.pdf }) };
+  if (content.doc) return { ...understandDoc(base, content.doc, campaign, bySubject, datedInWeek), ...(content.pdf && { pdf: content.pdf }) };
   // A PDF without a text layer is a scan: kept as it is; the mail decides whether it is a form's signed copy.
   if (content.pdf) return { ...base, pdf: content.pdf, parseStatus: "kept" };
   return { ...base, parseStatus: content.sheets ? "parsed" : "kept" };
@@ -99,9 +107,19 @@ function nothingRead(c: FileContent): boolean {
  * (SPEC §2): “启动仪式.docx” sent as “盘龙职中5月15日新闻稿” is that day's news draft.
  * A report is then checked against its requirement.
  */
-function understandDoc(base: Classification & { findings: Finding[]; unitNames: string[] }, doc: DocText, campaign: Campaign, bySubject: Classification | null): FileUnderstanding {
+function understandDoc(
+  base: Classification & { findings: Finding[]; unitNames: string[] },
+  doc: DocText,
+  campaign: Campaign,
+  bySubject: Classification | null,
+  datedInWeek: boolean,
+): FileUnderstanding {
   const byContent = classifyReport(doc);
-  const classified = byContent
+  // “5月17日新闻稿” about a 职业教育法 activity is that day's news: the law summary comes once, after the week.
+  const namedNews = [base, bySubject].find((c) => c?.kind === "daily_report");
+  const classified = byContent?.kind === "law_summary" && datedInWeek && namedNews
+    ? { kind: namedNews.kind, classifiedBy: `${namedNews.classifiedBy}+dated_in_week` }
+    : byContent
     ? { kind: byContent.kind, classifiedBy: `content:${byContent.reason}` }
     : base.kind === "other" && bySubject
       ? bySubject

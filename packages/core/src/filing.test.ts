@@ -57,3 +57,20 @@ describe("understandMessage with the article in the body", () => {
     expect(p.bodyArticle!.report.charCount).toBeGreaterThan(100);
   });
 });
+
+describe("understandMessage with a news draft about the law", () => {
+  const DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+  const lawTitled = { doc: { paragraphs: [{ text: "我校开展职业教育法宣传活动情况", heading: true }, { text: "5月17日上午，我校组织师生学习职业教育法。", heading: false }], imageCount: 1 } };
+
+  it("keeps a dated news draft of the week a daily report even when its title reads like the law summary", () => {
+    const m = mail("荣昌职教中心5月17日新闻稿", [["活动.docx", DOCX_TYPE]]);
+    const p = understandMessage({ mail: m, campaign, roster: [], rawSha256: "0".repeat(64), receivedAt: new Date("2022-05-17T03:00:00Z"), contents: new Map([[0, lawTitled]]) });
+    expect(p.documents[0]).toMatchObject({ kind: "daily_report", classifiedBy: "subject:新闻+dated_in_week" });
+  });
+
+  it("files the same document as the law summary when nothing dates it to a day of the week", () => {
+    const m = mail("荣昌职教中心材料", [["活动.docx", DOCX_TYPE]]);
+    const p = understandMessage({ mail: m, campaign, roster: [], rawSha256: "0".repeat(64), receivedAt: new Date("2022-05-23T03:00:00Z"), contents: new Map([[0, lawTitled]]) });
+    expect(p.documents[0]!.kind).toBe("law_summary");
+  });
+});

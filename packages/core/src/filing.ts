@@ -69,19 +69,23 @@ export interface UnderstandInput {
 export function understandMessage({ mail, campaign, roster, rawSha256, receivedAt, contents }: UnderstandInput): FilingPlan {
   const auth = readSenderAuth(mail.authenticationResults);
   const bySubject = classifyByText(mail.subject, "subject") ?? classifyByText(mail.text, "body");
+  const receivedDay = campaignDay(receivedAt, campaign.timezone);
+  const datedInWeek = (filename: string) => {
+    const d = activityDayOf({ subject: mail.subject, filename, receivedDay, period: campaign.period });
+    return d.source !== "received" && d.day >= campaign.period.start && d.day <= campaign.period.end;
+  };
   const files = markSignedCopies(
     mail.parts.map((p) => ({
       position: p.position,
       filename: p.filename,
       // A member of an archive (or a forwarded mail) is named by itself: the mail's subject names the package, not each file in it.
-      ...understandFile(classifyPart(p.filename, p.mediaType), p.filename, contents?.get(p.position) ?? {}, campaign, isMember(p.filename) ? null : bySubject),
+      ...understandFile(classifyPart(p.filename, p.mediaType), p.filename, contents?.get(p.position) ?? {}, campaign, isMember(p.filename) ? null : bySubject, datedInWeek(p.filename)),
     })),
   );
   const attribution = attributeWithForms(mail, auth, files.flatMap((f) => f.unitNames), roster);
   const autoReply: AutoReplyVerdict = isRecallNotice(mail.subject)
     ? { autoReply: true, reason: "recall_notice" }
     : detectAutoReply({ headers: mail.headers, fromAddress: mail.fromAddress, contentType: mail.contentType });
-  const receivedDay = campaignDay(receivedAt, campaign.timezone);
   const documents = files.map(({ findings: _f, unitNames: _u, filename: _n, ...f }) => ({
     ...f,
     activityDay: activityDayOf({ subject: mail.subject, filename: mail.parts.find((p) => p.position === f.position)!.filename, receivedDay, period: campaign.period }).day,
