@@ -1,5 +1,6 @@
--- A file that could not be opened (damaged, cut short, password-protected) does not meet its
--- requirement: its school shows 'invalid' until a readable copy arrives, as the 回执 asks.
+-- A file that could not be opened (damaged, cut short, password-protected) neither meets a
+-- requirement nor replaces a readable copy sent before it: the latest readable file decides,
+-- and a school that sent only unreadable ones shows 'invalid' (its 回执 asks for the file again).
 CREATE OR REPLACE VIEW dashboard.school_status AS
 WITH received AS (
   SELECT m.campaign_id, m.school_id, d.kind, m.received_at, d.parse_status
@@ -10,8 +11,8 @@ WITH received AS (
   SELECT r.id AS requirement_id, s.id AS school_id,
          min(x.received_at) AS first_received_at,
          max(x.received_at) AS latest_received_at,
-         bool_or(r.due_at IS NULL OR x.received_at <= r.due_at) AS any_on_time,
-         (array_agg(x.parse_status ORDER BY x.received_at DESC))[1] AS latest_parse_status
+         bool_or((r.due_at IS NULL OR x.received_at <= r.due_at) AND x.parse_status <> 'unreadable') AS any_on_time,
+         coalesce((array_agg(x.parse_status ORDER BY x.received_at DESC) FILTER (WHERE x.parse_status <> 'unreadable'))[1], 'unreadable') AS latest_parse_status
   FROM requirements r
   JOIN schools s ON s.campaign_id = r.campaign_id AND s.active
   JOIN received x ON x.campaign_id = r.campaign_id AND x.school_id = s.id
