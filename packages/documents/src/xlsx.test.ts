@@ -2,7 +2,7 @@ import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import { crc32, deflateRawSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { detectFormKind, readFeaturedList, readInfoForm, readStatsForm, type Finding, type Sheet } from "@baosong/core";
-import { SheetTooLargeError, XlsxUnreadableError } from "./errors.ts";
+import { DocumentError, SheetTooLargeError, XlsxUnreadableError } from "./errors.ts";
 import { readXlsxSheets } from "./xlsx.ts";
 
 const fixtures = new URL("../../../test/fixtures/forms/", import.meta.url);
@@ -206,5 +206,19 @@ describe("readXlsxSheets on sparse sheets", () => {
   it("refuses a sheet whose few cells sit so far right that its rows would be millions of slots", async () => {
     const rows = Array.from({ length: 2_000 }, (_, i) => `<row r="${i + 1}"><c r="XFD${i + 1}"><v>1</v></c></row>`).join("");
     await expect(readXlsxSheets(xlsx(`<sheetData>${rows}</sheetData>`), { maxCells: 10_000 })).rejects.toMatchObject({ code: "SHEET_TOO_LARGE" });
+  });
+});
+
+describe("readXlsxSheets on damaged files", () => {
+  it("never crashes or hangs on flipped bytes: every failure is a DocumentError", async () => {
+    const valid = readFileSync(new URL("rongchang-stats.xlsx", fixtures));
+    let seed = 11;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let round = 0; round < 300; round++) {
+      const bytes = Buffer.from(valid);
+      for (let i = 0; i < 8; i++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      const error = await readXlsxSheets(bytes, limits).then(() => null, (e: unknown) => e);
+      if (error !== null) expect(error, String(error)).toBeInstanceOf(DocumentError);
+    }
   });
 });

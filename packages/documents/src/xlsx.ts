@@ -40,7 +40,10 @@ export async function readXlsxSheets(input: Buffer | Readable, limits: XlsxLimit
     return readWorkbook(new OpcPackage(buf, budget), limits);
   } catch (err) {
     if (err instanceof ZipEntryTooLargeError) throw new SheetTooLargeError(null, "bytes", budget);
-    if (err instanceof ZipFormatError || err instanceof XmlFormatError) throw new XlsxUnreadableError(`not a readable .xlsx: ${err.message}`, { cause: err });
+    // A zip structure shorter than its fields makes Buffer reads throw RangeError: the file is damaged.
+    if (err instanceof ZipFormatError || err instanceof XmlFormatError || err instanceof RangeError) {
+      throw new XlsxUnreadableError(`not a readable .xlsx: ${err.message}`, { cause: err });
+    }
     throw err;
   }
 }
