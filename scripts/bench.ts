@@ -15,6 +15,7 @@ import { defaultFileReadLimits, DocumentParser, officeTypes } from "@baosong/doc
 import { readMessage } from "@baosong/mail";
 import { ExcelJS } from "./fixtures/lib/xlsx-writer.ts";
 import { buildDist } from "./build.ts";
+import { benchReaders } from "./bench-readers.ts";
 
 const MB = 1024 * 1024;
 
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
 
     await benchParsing();
     await benchCommandStart(dir);
+    await benchReaders();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -149,6 +149,8 @@ describe("the ingest worker", () => {
     const ack = await t.pool.query("select text_body from outbox where related_message_id = $1", [filed.messageRowId]);
     expect(ack.rows[0].text_body).toContain("（邮件正文）");
     expect(ack.rows[0].text_body).toContain("识别为：活动稿件/典型案例");
+    const reports = await t.pool.query("select filename, kind, activity_day::text, char_count > 0 as has_text from dashboard.reports where message_id = 'body-article-1@ym.example.cn'");
+    expect(reports.rows).toEqual([{ filename: "（邮件正文）", kind: "daily_report", activity_day: "2022-05-17", has_text: true }]);
   });
 
   it("shows in school_status what each school delivered on time and what it still owes", async () => {
@@ -300,6 +302,45 @@ describe("the ingest worker", () => {
     expect(findings.rows).toEqual([
       { filename: "总结.docx", code: "report.missing_sections" },
       { filename: "总结.docx", code: "report.too_few_images" },
+    ]);
+  });
+
+  it("files a cut-short stats form and a password-protected info form as unreadable forms, and the 回执 asks for both again", async () => {
+    const regressions = join(import.meta.dirname, "fixtures/regressions");
+    const raw = await new MailComposer({
+      from: "ym@example.cn",
+      to: "112812581@qq.com",
+      subject: "益民技校报送材料",
+      messageId: "<unreadable-forms@ym.example.cn>",
+      text: "见附件",
+      attachments: [
+        { filename: "情况统计表.xlsx", content: readFileSync(join(regressions, "truncated-stats.xlsx")) },
+        { filename: "信息采集表.xlsx", content: readFileSync(join(regressions, "encrypted.xlsx")) },
+      ],
+    }).compile().build();
+    const stored = await blobs.put(Readable.from([raw]));
+    const filed = await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), {
+      campaignId, mailboxId, rawKey: stored.key, rawSha256: stored.sha256, uidValidity: 1, uid: 30, sizeBytes: stored.size, internalDate: "2022-05-13T08:00:00.000Z",
+    });
+    const docs = await t.pool.query("select filename, kind, parse_status from dashboard.documents where message_id = 'unreadable-forms@ym.example.cn' order by filename");
+    expect(docs.rows).toEqual([
+      { filename: "信息采集表.xlsx", kind: "info_form", parse_status: "unreadable" },
+      { filename: "情况统计表.xlsx", kind: "stats_form", parse_status: "unreadable" },
+    ]);
+    const findings = await t.pool.query("select filename, code from dashboard.findings where message_id = 'unreadable-forms@ym.example.cn' order by filename");
+    expect(findings.rows).toEqual([
+      { filename: "信息采集表.xlsx", code: "file_encrypted" },
+      { filename: "情况统计表.xlsx", code: "file_unreadable" },
+    ]);
+    const ack = await t.pool.query("select text_body from outbox where related_message_id = $1", [filed.messageRowId]);
+    const text: string = ack.rows[0].text_body;
+    expect(text).toContain("取消密码");
+    expect(text).toMatch(/情况统计表，截止时间/u);
+    expect(text).toMatch(/信息采集表，截止时间/u);
+    const status = await t.pool.query("select requirement, status from dashboard.school_status where school = '重庆益民技工学校' and requirement in ('info_form', 'stats_form') order by requirement");
+    expect(status.rows).toEqual([
+      { requirement: "info_form", status: "invalid" },
+      { requirement: "stats_form", status: "invalid" },
     ]);
   });
 });

@@ -25,3 +25,28 @@ describe("bodyArticle", () => {
     expect(bodyArticle(reply, "Re: 稿件")).toBeNull();
   });
 });
+
+describe("bodyArticle for a short pasted article", () => {
+  const pasted = [
+    "我校举办“技能成才 强国有我”职业体验日活动",
+    "本网讯（通讯员 李明）5月16日上午，重庆市荣昌区职业教育中心举办职业体验日活动，邀请周边社区居民和初中学生家长走进校园。",
+    "活动现场，汽车维修、中餐烹饪、电子商务等专业的师生展示了实训成果，家长们在老师指导下亲手体验了发动机拆装和面点制作。",
+    "校长在致辞中介绍了学校的专业设置和就业情况，希望更多家庭了解职业教育、选择职业教育。",
+    "供稿：招生就业处",
+  ].join("\n");
+
+  it("takes a ~250-character article with a title line, a dateline and 供稿 as the day's article, whatever the subject", () => {
+    const hanzi = (pasted.match(/[\u3400-\u9fff]/gu) ?? []).length;
+    expect(hanzi).toBeGreaterThan(150);
+    expect(hanzi).toBeLessThan(300);
+    expect(bodyArticle(pasted, "荣昌职教中心5月16日")?.reason).toBe("body:article_shape");
+    expect(bodyArticle(pasted, null)?.reason).toBe("body:article_shape");
+  });
+
+  it("does not take the same words without a title line or without a dateline and byline", () => {
+    const untitled = pasted.split("\n").slice(1).join("\n");
+    expect(bodyArticle(`老师您好：\n${untitled}`, "荣昌职教中心5月16日")).toBeNull();
+    const plain = ["活动情况", "我校举办了职业体验日活动，家长们在老师指导下亲手体验了发动机拆装和面点制作，活动现场气氛热烈。".repeat(3)].join("\n");
+    expect(bodyArticle(plain, "请查收")).toBeNull();
+  });
+});

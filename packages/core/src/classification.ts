@@ -1,4 +1,5 @@
 import type { DocumentKind } from "./campaign.ts";
+import { namedAsReadable } from "./unreadable-file.ts";
 
 export interface Classification {
   kind: DocumentKind;
@@ -26,7 +27,8 @@ export function classifyByNameAndType(filename: string, mediaType: string): Clas
   if (mediaType.startsWith("video/")) return { kind: "media_video", classifiedBy: `media_type:${mediaType}` };
   // An archive or a forwarded mail holds the files; its own name (“5月17日新闻稿.zip”) must
   // not make it count as one of them a second time.
-  if (containerTypes.has(mediaType)) return { kind: "other", classifiedBy: `container:${mediaType}` };
+  // A cut-short .xlsx/.docx may look like a plain zip; its name still says what it was meant to be.
+  if (containerTypes.has(mediaType) && !namedAsReadable(filename)) return { kind: "other", classifiedBy: `container:${mediaType}` };
   return classifyByText(filename, "filename") ?? { kind: "other", classifiedBy: "no_rule_matched" };
 }
 

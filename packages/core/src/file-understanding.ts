@@ -1,6 +1,7 @@
 import type { Campaign, DocumentKind } from "./campaign.ts";
 import type { Classification } from "./classification.ts";
-import { finding, type Finding } from "./finding.ts";
+import type { Finding } from "./finding.ts";
+import { namedAsReadable, unreadableFinding } from "./unreadable-file.ts";
 import { detectFormKind } from "./forms/detect-form.ts";
 import { readFeaturedList, type FeaturedActivity } from "./forms/featured-list.ts";
 import { readInfoForm, type InfoFields } from "./forms/info-form.ts";
@@ -51,15 +52,20 @@ const defaults = { planTextMax: 300, featuredTextMax: 300, introMax: 300 };
  * Content first (SPEC §2): a sheet whose header is a form's is that form, whatever the file
  * is called; then the form is read and checked with the campaign's rules.
  */
-export function understandFile(byName: Classification, filename: string, content: FileContent, campaign: Campaign, bySubject: Classification | null = null): FileUnderstanding {
+export function understandFile(
+  byName: Classification,
+  filename: string,
+  content: FileContent,
+  campaign: Campaign,
+  bySubject: Classification | null = null,
+  /** The subject or file name dates it to a day of the campaign week (a day's news, not the week's summary). */
+  datedInWeek = false,
+): FileUnderstanding {
   const base = { ...byName, findings: [] as Finding[], unitNames: [] as string[] };
-  if (content.unreadable) {
-    return {
-      ...base,
-      parseStatus: "unreadable",
-      findings: [finding("error", "file_unreadable", `文件“${filename}”无法打开，可能已损坏或受密码保护。请检查后重新发送（表格请另存为 .xlsx 格式，文档请另存为 .docx 或 PDF 格式）。`, "attachment")],
-    };
-  }
+  // A file named as a form or report whose bytes gave nothing (cut short, damaged, renamed) is
+  // still what its name says: unreadable, so the 回执 asks for it again (SPEC §8).
+  const unreadable = content.unreadable ?? (nothingRead(content) && namedAsReadable(filename) ? { code: "NOT_AS_NAMED", detail: "the bytes are not the format the name says" } : null);
+  if (unreadable) return { ...base, parseStatus: "unreadable", findings: [unreadableFinding(filename, unreadable.code)] };
   if (content.media) return { ...base, media: plausibleMedia(content.media), parseStatus: "parsed" };
   for (const sheet of content.sheets ?? []) {
     const detected = detectFormKind(sheet);
@@ -86,10 +92,14 @@ export function understandFile(byName: Classification, filename: string, content
       [reading.reporter.unit, ...reading.rows.map((r) => r.fields.organizer)],
     );
   }
-  if (content.doc) return { ...understandDoc(base, content.doc, campaign, bySubject), ...(content.pdf && { pdf: content.pdf }) };
+  if (content.doc) return { ...understandDoc(base, content.doc, campaign, bySubject, datedInWeek), ...(content.pdf && { pdf: content.pdf }) };
   // A PDF without a text layer is a scan: kept as it is; the mail decides whether it is a form's signed copy.
   if (content.pdf) return { ...base, pdf: content.pdf, parseStatus: "kept" };
   return { ...base, parseStatus: content.sheets ? "parsed" : "kept" };
+}
+
+function nothingRead(c: FileContent): boolean {
+  return !c.sheets && !c.doc && !c.pdf && !c.media;
 }
 
 /**
@@ -97,9 +107,19 @@ export function understandFile(byName: Classification, filename: string, content
  * (SPEC §2): “启动仪式.docx” sent as “盘龙职中5月15日新闻稿” is that day's news draft.
  * A report is then checked against its requirement.
  */
-function understandDoc(base: Classification & { findings: Finding[]; unitNames: string[] }, doc: DocText, campaign: Campaign, bySubject: Classification | null): FileUnderstanding {
+function understandDoc(
+  base: Classification & { findings: Finding[]; unitNames: string[] },
+  doc: DocText,
+  campaign: Campaign,
+  bySubject: Classification | null,
+  datedInWeek: boolean,
+): FileUnderstanding {
   const byContent = classifyReport(doc);
-  const classified = byContent
+  // “5月17日新闻稿” about a 职业教育法 activity is that day's news: the law summary comes once, after the week.
+  const namedNews = [base, bySubject].find((c) => c?.kind === "daily_report");
+  const classified = byContent?.kind === "law_summary" && datedInWeek && namedNews
+    ? { kind: namedNews.kind, classifiedBy: `${namedNews.classifiedBy}+dated_in_week` }
+    : byContent
     ? { kind: byContent.kind, classifiedBy: `content:${byContent.reason}` }
     : base.kind === "other" && bySubject
       ? bySubject

@@ -6,7 +6,8 @@ import { attributeMessage, type Attribution, type RosterEntry } from "./attribut
 import { detectAutoReply, type AutoReplyVerdict } from "./auto-reply.ts";
 import { campaignDay, formatCampaignTime } from "./campaign-time.ts";
 import { findLargeAttachmentLinks, isRecallNotice, type LargeAttachmentLink } from "./large-attachments.ts";
-import { classifyByNameAndType, classifyByText } from "./classification.ts";
+import { classifyByNameAndType, classifyByText, type Classification } from "./classification.ts";
+import { readReport, type ReportSummary } from "./reports/report-reading.ts";
 import { understandFile, type FileContent, type FileUnderstanding } from "./file-understanding.ts";
 import { finding, type Finding } from "./finding.ts";
 import { markSignedCopies } from "./signed-copy.ts";
@@ -51,7 +52,7 @@ export interface FilingPlan {
   senderOnRoster: boolean;
   largeAttachments: LargeAttachmentLink[];
   /** The body as a document of its own when it carries the article (SPEC §2). */
-  bodyArticle: (BodyArticle & { kind: DocumentKind; activityDay: string }) | null;
+  bodyArticle: (BodyArticle & { kind: DocumentKind; activityDay: string; report: ReportSummary }) | null;
 }
 
 export interface UnderstandInput {
@@ -68,18 +69,23 @@ export interface UnderstandInput {
 export function understandMessage({ mail, campaign, roster, rawSha256, receivedAt, contents }: UnderstandInput): FilingPlan {
   const auth = readSenderAuth(mail.authenticationResults);
   const bySubject = classifyByText(mail.subject, "subject") ?? classifyByText(mail.text, "body");
+  const receivedDay = campaignDay(receivedAt, campaign.timezone);
+  const datedInWeek = (filename: string) => {
+    const d = activityDayOf({ subject: mail.subject, filename, receivedDay, period: campaign.period });
+    return d.source !== "received" && d.day >= campaign.period.start && d.day <= campaign.period.end;
+  };
   const files = markSignedCopies(
     mail.parts.map((p) => ({
       position: p.position,
       filename: p.filename,
-      ...understandFile(classifyByNameAndType(p.filename, p.mediaType), p.filename, contents?.get(p.position) ?? {}, campaign, bySubject),
+      // A member of an archive (or a forwarded mail) is named by itself: the mail's subject names the package, not each file in it.
+      ...understandFile(classifyPart(p.filename, p.mediaType), p.filename, contents?.get(p.position) ?? {}, campaign, isMember(p.filename) ? null : bySubject, datedInWeek(p.filename)),
     })),
   );
   const attribution = attributeWithForms(mail, auth, files.flatMap((f) => f.unitNames), roster);
   const autoReply: AutoReplyVerdict = isRecallNotice(mail.subject)
     ? { autoReply: true, reason: "recall_notice" }
     : detectAutoReply({ headers: mail.headers, fromAddress: mail.fromAddress, contentType: mail.contentType });
-  const receivedDay = campaignDay(receivedAt, campaign.timezone);
   const documents = files.map(({ findings: _f, unitNames: _u, filename: _n, ...f }) => ({
     ...f,
     activityDay: activityDayOf({ subject: mail.subject, filename: mail.parts.find((p) => p.position === f.position)!.filename, receivedDay, period: campaign.period }).day,
@@ -108,6 +114,7 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
   }
 
   const article = bodyArticle(mail.text, mail.subject);
+  const photos = files.filter((f) => f.kind === "media_photo").length;
 
   return {
     messageId: mail.messageId ?? `sha256-${rawSha256.slice(0, 32)}@baosong.invalid`,
@@ -122,10 +129,34 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
     largeAttachments,
     bodyArticle: article && {
       ...article,
+      // Read like any report, so it has its dashboard.reports row; the attached photos are its pictures.
+      report: bodyReport(article.text, photos, campaign),
       kind: "daily_report",
       activityDay: activityDayOf({ subject: mail.subject, filename: null, receivedDay, period: campaign.period }).day,
     },
   };
+}
+
+/** Archive members are filed as `archive.zip/inner/name.docx`, forwarded mails' parts as `subject.eml/name.docx`. */
+function isMember(filename: string): boolean {
+  return filename.includes("/");
+}
+
+/** A member by its own name first, then by the path of the archive it came in. */
+function classifyPart(filename: string, mediaType: string): Classification {
+  if (!isMember(filename)) return classifyByNameAndType(filename, mediaType);
+  const own = classifyByNameAndType(filename.slice(filename.lastIndexOf("/") + 1), mediaType);
+  if (own.kind !== "other" || own.classifiedBy !== "no_rule_matched") return own;
+  const byPath = classifyByText(filename.slice(0, filename.lastIndexOf("/")), "filename");
+  return byPath ? { kind: byPath.kind, classifiedBy: byPath.classifiedBy.replace(/^filename:/u, "archive_name:") } : own;
+}
+
+/** The body article as a report: its first line the title, its length counted like a document's. */
+function bodyReport(text: string, photos: number, campaign: Campaign): ReportSummary {
+  const doc = { paragraphs: text.split("\n").map((line) => ({ text: line, heading: false })), imageCount: photos };
+  const rules = campaign.requirements.find((r) => r.kind === "daily_report")?.rules ?? {};
+  const { findings: _f, ...summary } = readReport(doc, "daily_report", rules);
+  return summary;
 }
 
 /** SPEC §3: sender, QQ number, a name in subject, file names or body; last, a form's unit cell. */

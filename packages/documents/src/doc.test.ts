@@ -74,13 +74,20 @@ describe("readDoc on damaged, encrypted and oversized files", () => {
     await expect(readDoc(valid, { maxChars: 200_000, maxUnpackedBytes: 4_000 })).rejects.toMatchObject({ measure: "bytes" });
   });
 
-  it("says an encrypted document (fEncrypted) is OLE_UNREADABLE, naming the password", async () => {
+  it("says an encrypted document (fEncrypted) is ENCRYPTED, naming the password", async () => {
     const fib = openCompoundFile(valid).stream("WordDocument")!.subarray(0, 64);
     const encrypted = Buffer.from(valid);
     const at = encrypted.indexOf(fib);
     encrypted.writeUInt16LE(encrypted.readUInt16LE(at + 0x0a) | 0x0100, at + 0x0a);
     await expect(readDoc(encrypted, limits)).rejects.toThrow(/encrypted.*password/u);
-    await expect(readDoc(encrypted, limits)).rejects.toBeInstanceOf(OleUnreadableError);
+    await expect(readDoc(encrypted, limits)).rejects.toMatchObject({ code: "ENCRYPTED" });
+  });
+
+  it("says a Word 6/95 document (nFib below Word 97's) is OLD_FORMAT", async () => {
+    const fib = openCompoundFile(valid).stream("WordDocument")!.subarray(0, 64);
+    const old = Buffer.from(valid);
+    old.writeUInt16LE(0x0065, old.indexOf(fib) + 2); // Word 6.0 writes nFib 101
+    await expect(readDoc(old, limits)).rejects.toMatchObject({ code: "OLD_FORMAT" });
   });
 
   it("says a non-OLE buffer, a .docx, a workbook and a truncated file are OLE_UNREADABLE", async () => {

@@ -2,8 +2,9 @@ import type { Readable } from "node:stream";
 import type { DocParagraph, DocText } from "@baosong/core";
 import iconv from "iconv-lite";
 import { openCompoundFile } from "./cfb.ts";
-import { DocTooLargeError, OleUnreadableError } from "./errors.ts";
+import { DocTooLargeError, EncryptedDocumentError, OldFormatError, OleUnreadableError } from "./errors.ts";
 import { readAllBounded } from "./read-all.ts";
+import { withTextBoxes, type Piece } from "./doc-text-boxes.ts";
 
 export interface DocLimits {
   /** The most characters of text the document may hold (a real report has a few thousand). */
@@ -34,14 +35,6 @@ const SPRM_P_OUT_LVL = 0x2640;
 const SPRM_C_F_BOLD = 0x0835;
 const SPRM_T_DEF_TABLE = 0xd608;
 
-interface Piece {
-  cpStart: number;
-  cpEnd: number;
-  /** Byte offset of the piece's first character in the WordDocument stream. */
-  offset: number;
-  compressed: boolean;
-}
-
 /** A run of file positions (FCs) sharing paragraph or character properties, from an FKP page. */
 interface PropertyRun {
   fcStart: number;
@@ -60,7 +53,7 @@ interface Style {
  * format: paragraphs in order (table cells one each, row ends dropped), field results without
  * their codes, which paragraphs are headings (a heading style, an outline level, or a short line
  * set all in bold, as docx.ts decides), and the inline pictures and drawn objects in the body.
- * Footnotes, headers and text boxes (outside ccpText) are not read. Throws DocTooLargeError or
+ * Text boxes are read after the body (doc-text-boxes.ts); footnotes and headers are not. Throws DocTooLargeError or
  * OleUnreadableError (not a compound file, encrypted, Word 6/95, damaged).
  */
 export async function readDoc(input: Buffer | Readable, limits: DocLimits): Promise<DocText> {
@@ -83,9 +76,9 @@ const collect = (stream: Readable, maxBytes: number) => readAllBounded(stream, m
 
 function readWordDocument(word: Buffer, stream: (name: string) => Buffer | null, maxChars: number): DocText {
   if (word.length < 0x22 || word.readUInt16LE(0) !== WORD_IDENT) throw new OleUnreadableError("the WordDocument stream has no Word FIB");
-  if (word.readUInt16LE(2) < NFIB_WORD97) throw new OleUnreadableError("a Word 6/95 document: only Word 97 and later can be read");
+  if (word.readUInt16LE(2) < NFIB_WORD97) throw new OldFormatError("a Word 6/95 document: only Word 97 and later can be read");
   const flags = word.readUInt16LE(0x0a);
-  if (flags & F_ENCRYPTED) throw new OleUnreadableError("the document is encrypted (password protected); it cannot be read without the password");
+  if (flags & F_ENCRYPTED) throw new EncryptedDocumentError("the document is encrypted (password protected); it cannot be read without the password");
   const tableName = flags & F_WHICH_TBL_STM ? "1Table" : "0Table";
   const table = stream(tableName);
   if (!table) throw new OleUnreadableError(`the document has no ${tableName} stream`);
@@ -125,7 +118,9 @@ function readWordDocument(word: Buffer, stream: (name: string) => Buffer | null,
   const papx = propertyRuns(blob(FC_PLCF_BTE_PAPX), word, "papx");
   const chpx = propertyRuns(blob(FC_PLCF_BTE_CHPX), word, "chpx");
   const styles = readStyles(blob(FC_STSHF));
-  return splitParagraphs(text, { fcOf, papx, chpx, styles }, maxChars);
+  const props = { fcOf, papx, chpx, styles };
+  const story = (chars: string, firstCp: number, max: number) => splitParagraphs(chars, { ...props, fcOf: (cp) => fcOf(cp + firstCp) }, max);
+  return withTextBoxes(splitParagraphs(text, props, maxChars), word, rgLw, pieces, story, maxChars);
 }
 
 /**

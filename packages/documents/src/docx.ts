@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import type { DocParagraph, DocText } from "@baosong/core";
-import { DocTooLargeError, DocxUnreadableError } from "./errors.ts";
+import { DocTooLargeError, DocxUnreadableError, EncryptedDocumentError } from "./errors.ts";
+import { isEncryptedPackage } from "./encrypted-package.ts";
 import { inflateEntry, listZipEntries, ZipEntryTooLargeError, ZipFormatError, type ZipEntry } from "./zip-entries.ts";
 import { readAllBounded } from "./read-all.ts";
 
@@ -25,6 +26,7 @@ export async function readDocx(input: Buffer | Readable, limits: DocxLimits): Pr
   const budget = limits.maxUnpackedBytes ?? defaultMaxUnpackedBytes;
   const buf = Buffer.isBuffer(input) ? input : await collect(input, budget);
   if (buf.length > budget) throw new DocTooLargeError("bytes", budget);
+  if (isEncryptedPackage(buf)) throw new EncryptedDocumentError("the file is password protected (an OLE EncryptedPackage)");
   let documentXml: string;
   let stylesXml: string | null;
   try {

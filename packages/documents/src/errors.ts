@@ -10,7 +10,11 @@ export type DocumentErrorCode =
   /** An .xls/.et/.doc/.wps (OLE compound file) that is damaged, encrypted or not what it claims. */
   | "OLE_UNREADABLE"
   | "PDF_UNREADABLE"
-  | "MEDIA_UNREADABLE";
+  | "MEDIA_UNREADABLE"
+  /** A password-protected file: Office's EncryptedPackage, an .xls FILEPASS, an encrypted .doc. */
+  | "ENCRYPTED"
+  /** A format older than the readers know: Word 6.0/95, Excel 2–4 (BIFF2–4). */
+  | "OLD_FORMAT";
 
 export abstract class DocumentError extends Error {
   abstract readonly code: DocumentErrorCode;
@@ -26,14 +30,14 @@ export class SheetTooLargeError extends DocumentError {
   constructor(
     /** The worksheet part or name, or null when the workbook as a whole is too large. */
     readonly sheet: string | null,
-    readonly measure: "cells" | "bytes",
+    readonly measure: "cells" | "bytes" | "chars",
     readonly limit: number,
   ) {
     super(`${sheet ?? "workbook"} holds more than ${limit} ${measure}`);
   }
 }
 
-/** Thrown when the bytes are not an .xlsx workbook exceljs can read (damaged, encrypted, .xls renamed). */
+/** Thrown when the bytes are not an .xlsx workbook this reader can read (damaged, .xls renamed). */
 export class XlsxUnreadableError extends DocumentError {
   readonly code = "XLSX_UNREADABLE" as const;
   override name = "XlsxUnreadableError";
@@ -99,5 +103,26 @@ export class MediaUnreadableError extends DocumentError {
   override name = "MediaUnreadableError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+  }
+}
+
+/**
+ * Thrown when a file is protected by a password: without it there is nothing to read, and only
+ * the school can remove it (SPEC §8: unreadable, with a finding that says how to fix it).
+ */
+export class EncryptedDocumentError extends DocumentError {
+  readonly code = "ENCRYPTED" as const;
+  override name = "EncryptedDocumentError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Thrown for a file saved in a format older than Word 97 / Excel 95: the school can re-save it. */
+export class OldFormatError extends DocumentError {
+  readonly code = "OLD_FORMAT" as const;
+  override name = "OldFormatError";
+  constructor(message: string) {
+    super(message);
   }
 }

@@ -11,6 +11,8 @@ export {
   DocumentError,
   DocTooLargeError,
   DocxUnreadableError,
+  EncryptedDocumentError,
+  OldFormatError,
   MediaUnreadableError,
   OleUnreadableError,
   PdfUnreadableError,

@@ -156,6 +156,31 @@ describe("pageLines", () => {
     ]);
   });
 
+  const body = "本周我校开展了职业体验日、技能展示和校企合作洽谈等活动，参与师生和家长共计两千余人。".repeat(2);
+
+  it("reads a title that wraps onto a second line in the same large type as one heading", () => {
+    const lines = pageLines([
+      item("重庆市荣昌区职业教育中心2022年职业教育活动周", 720, 18, true),
+      item("工作总结报告", 698, 18, true),
+      item("——以技能成才为主题", 676, 18, true),
+      item("一、基本情况", 650, 10, true),
+      item(body, 635, 10, true),
+    ]);
+    expect(lines).toEqual([
+      { text: "重庆市荣昌区职业教育中心2022年职业教育活动周工作总结报告", heading: true },
+      { text: "——以技能成才为主题", heading: true },
+      { text: "一、基本情况", heading: false },
+      { text: body, heading: false },
+    ]);
+  });
+
+  it("does not join two tall lines far apart, or a title that ends a sentence", () => {
+    const apart = pageLines([item("活动周总结", 720, 18, true), item("附录", 500, 18, true), item(body, 480, 10, true)]);
+    expect(apart.map((l) => l.text)).toEqual(["活动周总结", "附录", body]);
+    const sentence = pageLines([item("活动圆满结束。", 720, 18, true), item("继续努力", 698, 18, true), item(body, 680, 10, true)]);
+    expect(sentence.map((l) => l.text)).toEqual(["活动圆满结束。", "继续努力", body]);
+  });
+
   it("calls a short all-bold line a heading, but not a long bold sentence", () => {
     const long = "加粗".repeat(30);
     const lines = pageLines([item("一、基本情况", 700, 10, true, "bold"), item(long, 680, 10, true, "bold"), item("正文", 660, 10, true)], new Set(["bold"]));

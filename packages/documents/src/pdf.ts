@@ -158,12 +158,47 @@ export function pageLines(items: readonly TextItem[], boldFonts: ReadonlySet<str
   if (line) lines.push(line);
   const texts = lines.filter((l) => l.chars > 0);
   const median = medianHeight(texts);
-  return texts.map((l) => {
+  const tall = (l: Line) => median > 0 && l.heightSum / l.chars >= median * HEADING_SCALE;
+  return joinTitleLines(texts, tall).map((l) => {
     const text = joinParts(l.parts);
-    const tall = median > 0 && l.heightSum / l.chars >= median * HEADING_SCALE;
     const allBold = l.boldChars === l.chars && text.length <= BOLD_HEADING_MAX;
-    return { text, heading: tall || allBold };
+    return { text, heading: tall(l) || allBold };
   });
+}
+
+/**
+ * A title too long for one line wraps onto the next in the same large type; the reader wants it
+ * whole (“重庆市荣昌区职业教育中心2022年职业教育活动周” + “工作总结报告”). Joined: leading tall
+ * lines set in the same size, close below each other, the first not ending a sentence, the next
+ * not a subtitle (——…, （…）).
+ */
+function joinTitleLines(lines: Line[], tall: (l: Line) => boolean): Line[] {
+  const out: Line[] = [];
+  let leading = true;
+  for (const l of lines) {
+    const prev = out.at(-1);
+    leading &&= tall(l);
+    if (leading && prev && continuesTitle(prev, l)) {
+      out[out.length - 1] = { ...prev, parts: [...prev.parts, ...l.parts], chars: prev.chars + l.chars, heightSum: prev.heightSum + l.heightSum, boldChars: prev.boldChars + l.boldChars };
+      continue;
+    }
+    out.push(l);
+  }
+  return out;
+}
+
+function continuesTitle(prev: Line, next: Line): boolean {
+  const size = prev.heightSum / prev.chars;
+  const nextSize = next.heightSum / next.chars;
+  const first = joinParts(prev.parts).trim();
+  const second = joinParts(next.parts).trim();
+  return (
+    Math.abs(size - nextSize) <= size * 0.1 &&
+    Math.abs(prev.y - next.y) <= size * 2.2 &&
+    !/[。；;！!？?：:]$/u.test(first) &&
+    !/^(?:——|--|[（(])/u.test(second) &&
+    first.length + second.length <= 80
+  );
 }
 
 /** The glyph height most of the page's characters are set in. */

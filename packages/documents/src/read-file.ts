@@ -2,7 +2,7 @@ import type { FileContent } from "@baosong/core";
 import { openCompoundFile } from "./cfb.ts";
 import { readDoc } from "./doc.ts";
 import { readDocx } from "./docx.ts";
-import { DocumentError } from "./errors.ts";
+import { DocumentError, EncryptedDocumentError } from "./errors.ts";
 import { readPdf } from "./pdf.ts";
 import { readXlsSheets } from "./xls.ts";
 import { readXlsxSheets } from "./xlsx.ts";
@@ -80,6 +80,8 @@ export async function readFileContent(bytes: Buffer, mediaType: string, limits: 
 /** Which Office program wrote an OLE compound file, from the streams it holds. */
 function oleType(bytes: Buffer): string | null {
   const names = new Set(openCompoundFile(bytes).streamNames().map((n) => n.toLowerCase()));
+  // Office keeps a password-protected .xlsx/.docx as an OLE file around an EncryptedPackage.
+  if (names.has("encryptedpackage")) throw new EncryptedDocumentError("the file is password protected (an OLE EncryptedPackage)");
   if (names.has("workbook") || names.has("book")) return officeTypes.xls;
   if (names.has("worddocument")) return officeTypes.doc;
   return null;

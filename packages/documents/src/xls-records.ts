@@ -23,31 +23,6 @@ export const STRING = 0x0207;
 export const MERGEDCELLS = 0x00e5;
 export const CONTINUE = 0x003c;
 
-/** Built-in number formats an .xls may use without a FORMAT record (ids 9/10 percent, 14–22 and 45–47 dates). */
-export const builtinFormats: Record<number, string> = {
-  0: "General",
-  1: "0",
-  2: "0.00",
-  3: "#,##0",
-  4: "#,##0.00",
-  9: "0%",
-  10: "0.00%",
-  11: "0.00E+00",
-  14: "yyyy-mm-dd",
-  15: "d-mmm-yy",
-  16: "d-mmm",
-  17: "mmm-yy",
-  18: "h:mm AM/PM",
-  19: "h:mm:ss AM/PM",
-  20: "h:mm",
-  21: "h:mm:ss",
-  22: "yyyy-mm-dd h:mm",
-  45: "mm:ss",
-  46: "[h]:mm:ss",
-  47: "mm:ss.0",
-  49: "@",
-};
-
 export const errorTexts: Record<number, string> = { 0x00: "#NULL!", 0x07: "#DIV/0!", 0x0f: "#VALUE!", 0x17: "#REF!", 0x1d: "#NAME?", 0x24: "#NUM!", 0x2a: "#N/A" };
 
 /** CODEPAGE 1200 is UTF-16 (BIFF8 always); 0x8000 is Mac Roman; the rest are Windows code pages such as 936 (GBK). */

@@ -1,14 +1,13 @@
 import type { Readable } from "node:stream";
 import type { CellRange, Sheet, SheetValue } from "@baosong/core";
 import { openCompoundFile } from "./cfb.ts";
-import { OleUnreadableError, SheetTooLargeError } from "./errors.ts";
+import { EncryptedDocumentError, OldFormatError, OleUnreadableError, SheetTooLargeError } from "./errors.ts";
 import {
   biffRecords,
   BiffStrings,
   BOF,
   BOOLERR,
   BOUNDSHEET,
-  builtinFormats,
   CODEPAGE,
   codePage,
   DATEMODE,
@@ -32,7 +31,8 @@ import {
   STRING,
   XF,
 } from "./xls-records.ts";
-import { displayValue } from "./xlsx.ts";
+import { builtinFormats, displayNumber } from "./number-format.ts";
+import { toSheet, type CellMap } from "./sheet-grid.ts";
 import { readAllBounded } from "./read-all.ts";
 
 export interface XlsLimits {
@@ -86,7 +86,7 @@ function readGlobals(stream: Buffer): Workbook {
   if (first.done || first.value.type !== BOF || first.value.data.length < 4) throw new OleUnreadableError("the workbook stream does not begin with BOF");
   const version = first.value.data.readUInt16LE(0);
   const biff8 = version === 0x0600;
-  if (!biff8 && version !== 0x0500) throw new OleUnreadableError(`unsupported BIFF version 0x${version.toString(16)} (Excel 95 or later is needed)`);
+  if (!biff8 && version !== 0x0500) throw new OldFormatError(`unsupported BIFF version 0x${version.toString(16)} (Excel 95 or later is needed)`);
   const book: Workbook = { strings: new BiffStrings(biff8, "cp1252"), sst: [], xfFormats: [], date1904: false, sheets: [] };
   const formats = new Map<number, string>();
   const xfFormatIds: number[] = [];
@@ -94,21 +94,24 @@ function readGlobals(stream: Buffer): Workbook {
     if (r.type === EOF) break;
     switch (r.type) {
       case FILEPASS:
-        throw new OleUnreadableError("the workbook is encrypted (password protected); it cannot be read without the password");
+        throw new EncryptedDocumentError("the workbook is encrypted (password protected); it cannot be read without the password");
       case CODEPAGE:
         book.strings = new BiffStrings(biff8, codePage(r.data.readUInt16LE(0)));
         break;
       case DATEMODE:
         book.date1904 = r.data.readUInt16LE(0) === 1;
         break;
-      case FORMAT: {
-        const c = new RecordCursor(r);
-        const id = c.u16();
-        formats.set(id, biff8 ? book.strings.unicode(c, c.u16()) : book.strings.bytes(c, c.u8()));
+      case FORMAT:
+        // One damaged format costs that format (its cells show as plain numbers), not the workbook.
+        tolerate(() => {
+          const c = new RecordCursor(r);
+          const id = c.u16();
+          formats.set(id, biff8 ? book.strings.unicode(c, c.u16()) : book.strings.bytes(c, c.u8()));
+        });
         break;
-      }
       case XF:
-        xfFormatIds.push(r.data.readUInt16LE(2));
+        // An XF must keep its place even when damaged: cells name styles by index.
+        xfFormatIds.push(r.data.length >= 4 ? r.data.readUInt16LE(2) : 0);
         break;
       case SST:
         book.sst = readSst(new RecordCursor(r), book.strings);
@@ -129,7 +132,15 @@ function readGlobals(stream: Buffer): Workbook {
   return book;
 }
 
-type Cells = Map<number, Map<number, SheetValue>>;
+type Cells = CellMap;
+
+function tolerate(read: () => void): void {
+  try {
+    read();
+  } catch (err) {
+    if (!(err instanceof RangeError || err instanceof OleUnreadableError)) throw err;
+  }
+}
 
 /** One worksheet substream, from its BOF to its EOF; nested chart substreams are skipped. */
 function readSheet(stream: Buffer, offset: number, name: string, book: Workbook, maxCells: number): Sheet {
@@ -230,13 +241,6 @@ function formula(
   }
 }
 
-/** xlsx.ts's display rules; a 1904-based workbook's dates are moved onto the 1900 serials those rules expect. */
-function displayNumber(n: number, numFmt: string | undefined, date1904: boolean): SheetValue {
-  const plain = displayValue(n, numFmt);
-  if (!date1904 || typeof plain !== "string" || plain.endsWith("%")) return plain;
-  return displayValue(n + 1462, numFmt);
-}
-
 function readMerges(d: Buffer): CellRange[] {
   if (d.length < 2) return [];
   const count = d.readUInt16LE(0);
@@ -246,27 +250,4 @@ function readMerges(d: Buffer): CellRange[] {
     out.push({ top: Math.min(r1, r2), bottom: Math.max(r1, r2), left: Math.min(c1, c2), right: Math.max(c1, c2) });
   }
   return out;
-}
-
-/**
- * Rows as readXlsxSheets gives them: a merged region's value kept once at its top-left, rows
- * ending after their last value, empty rows in between as []. The cost counts the cells a
- * merge covers too, because the form readers walk them.
- */
-function toSheet(name: string, cells: Cells, merges: CellRange[], stored: number, maxCells: number): Sheet {
-  const covered = merges.reduce((n, m) => n + (m.bottom - m.top + 1) * (m.right - m.left + 1), 0);
-  if (stored + cells.size + covered > maxCells) throw new SheetTooLargeError(name, "cells", maxCells);
-  const byRow = new Map<number, CellRange[]>();
-  for (const m of merges) for (let r = m.top; r <= m.bottom; r++) byRow.set(r, [...(byRow.get(r) ?? []), m]);
-  const hidden = (row: number, col: number) => (byRow.get(row) ?? []).some((m) => col >= m.left && col <= m.right && (row !== m.top || col !== m.left));
-  const rows: SheetValue[][] = [];
-  for (const [row, values] of [...cells].sort((a, b) => a[0] - b[0])) {
-    const kept = [...values].filter(([col]) => !hidden(row, col));
-    if (kept.length === 0) continue;
-    const width = Math.max(...kept.map(([col]) => col)) + 1;
-    const line: SheetValue[] = Array.from({ length: width }, () => null);
-    for (const [col, v] of kept) line[col] = v;
-    rows[row] = line;
-  }
-  return { name, cells: Array.from(rows, (r) => r ?? []), merges };
 }

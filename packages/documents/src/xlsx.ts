@@ -1,110 +1,140 @@
 import type { Readable } from "node:stream";
-import type { CellRange, Sheet, SheetValue } from "@baosong/core";
-import ExcelJS from "exceljs";
-import { SheetTooLargeError, XlsxUnreadableError } from "./errors.ts";
-import { checkXlsxLimits, defaultMaxUnpackedBytes, type XlsxLimits } from "./xlsx-limits.ts";
+import type { Sheet } from "@baosong/core";
+import { isCompoundFile } from "./cfb.ts";
+import { isEncryptedPackage } from "./encrypted-package.ts";
+import { EncryptedDocumentError, SheetTooLargeError, XlsxUnreadableError } from "./errors.ts";
+import { OpcPackage } from "./opc-package.ts";
 import { readAllBounded } from "./read-all.ts";
+import { builtinFormats } from "./number-format.ts";
+import { XmlFormatError, scanXml, decodeXmlText } from "./xml-scanner.ts";
+import { readWorksheet, unescapeOoxml, type WorkbookContext } from "./xlsx-worksheet.ts";
+import { ZipEntryTooLargeError, ZipFormatError } from "./zip-entries.ts";
 
-export type { XlsxLimits } from "./xlsx-limits.ts";
+export interface XlsxLimits {
+  /** The most cells one worksheet may hold: every <c> and <row> written (WPS writes empty styled cells too) and every cell a merge covers. */
+  maxCells: number;
+  /** The most bytes the whole workbook may unpack to; 64 MiB by default. */
+  maxUnpackedBytes?: number;
+  /** The most characters of cell values in the whole workbook; 8 million by default. */
+  maxChars?: number;
+}
+
+export const defaultMaxUnpackedBytes = 64 * 1024 * 1024;
+export const defaultMaxWorkbookChars = 8_000_000;
 
 /**
- * Reads every worksheet of an .xlsx as the form readers want it: values as displayed
- * (rich text joined, formulas' cached results, dates as YYYY-MM-DD, percentages as "85%",
- * hyperlinks' text) and merged regions. Rows and columns come from the cells actually
- * present, never from the declared <dimension>, which WPS often writes wrong.
- * Throws SheetTooLargeError or XlsxUnreadableError; exceljs cannot read .xls (BIFF).
+ * Reads every worksheet of an .xlsx as the form readers want it: values as displayed (rich text
+ * joined, formulas' cached results, dates as YYYY-MM-DD, percentages as "85%") and merged
+ * regions. Rows and columns come from the cells actually present, never from the declared
+ * <dimension>, which WPS often writes wrong. Reads Excel's, WPS's and Tencent Docs' dialects
+ * (namespace prefixes, inline strings, unnumbered rows, absolute or backslashed part names).
+ * Bounded by bytes unpacked, cells per sheet and characters per workbook (SPEC §8).
+ * Throws SheetTooLargeError, EncryptedDocumentError or XlsxUnreadableError.
  */
 export async function readXlsxSheets(input: Buffer | Readable, limits: XlsxLimits): Promise<Sheet[]> {
-  const buf = Buffer.isBuffer(input) ? input : await collect(input, limits.maxUnpackedBytes ?? defaultMaxUnpackedBytes);
-  checkXlsxLimits(buf, limits);
-  const workbook = new ExcelJS.Workbook();
+  const budget = limits.maxUnpackedBytes ?? defaultMaxUnpackedBytes;
+  const buf = Buffer.isBuffer(input) ? input : await readAllBounded(input, budget, () => new SheetTooLargeError(null, "bytes", budget));
+  if (buf.length > budget) throw new SheetTooLargeError(null, "bytes", budget);
+  if (isCompoundFile(buf)) throw compoundFileError(buf);
   try {
-    // exceljs declares its own Buffer type; a Node Buffer is what it reads at runtime.
-    await workbook.xlsx.load(buf as unknown as ExcelJS.Buffer);
+    return readWorkbook(new OpcPackage(buf, budget), limits);
   } catch (err) {
-    throw new XlsxUnreadableError(`exceljs could not read the workbook: ${(err as Error).message}`, { cause: err });
+    if (err instanceof ZipEntryTooLargeError) throw new SheetTooLargeError(null, "bytes", budget);
+    // A zip structure shorter than its fields makes Buffer reads throw RangeError: the file is damaged.
+    if (err instanceof ZipFormatError || err instanceof XmlFormatError || err instanceof RangeError) {
+      throw new XlsxUnreadableError(`not a readable .xlsx: ${err.message}`, { cause: err });
+    }
+    throw err;
   }
-  return workbook.worksheets.map((ws) => toSheet(ws, limits.maxCells));
 }
 
-const collect = (stream: Readable, maxBytes: number) => readAllBounded(stream, maxBytes, () => new SheetTooLargeError(null, "bytes", maxBytes));
+/** An OLE file where a zip was expected: a password-protected .xlsx, or an old .xls under a new name. */
+function compoundFileError(buf: Buffer): Error {
+  if (isEncryptedPackage(buf)) return new EncryptedDocumentError("the file is password protected (an OLE EncryptedPackage)");
+  return new XlsxUnreadableError("an OLE compound file (an old .xls?), not an .xlsx");
+}
 
-function toSheet(ws: ExcelJS.Worksheet, maxCells: number): Sheet {
-  const cells: SheetValue[][] = [];
-  let stored = 0;
-  ws.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const values: SheetValue[] = [];
-    row.eachCell({ includeEmpty: false }, (cell, colNumber) => {
-      // The other cells of a merged region repeat the top-left value in exceljs; the Sheet keeps it once.
-      if (cell.isMerged && cell.master.address !== cell.address) return;
-      const value = displayValue(cell.value, cell.numFmt);
-      if (value !== null && !(typeof value === "string" && value.trim() === "")) values[colNumber - 1] = value;
-    });
-    if (values.length === 0) return;
-    stored += values.length + 1;
-    if (stored > maxCells) throw new SheetTooLargeError(ws.name, "cells", maxCells);
-    cells[rowNumber - 1] = Array.from(values, (v) => v ?? null);
+function readWorkbook(pkg: OpcPackage, limits: XlsxLimits): Sheet[] {
+  const workbookPart = pkg.relationships("").find((r) => r.type === "officeDocument" && pkg.has(r.part))?.part ?? "xl/workbook.xml";
+  const workbookXml = pkg.text(workbookPart);
+  if (workbookXml === null) throw new XlsxUnreadableError("the package has no workbook part");
+  const rels = pkg.relationships(workbookPart);
+  const byType = (type: string) => rels.find((r) => r.type === type && pkg.has(r.part))?.part;
+  const { sheets, date1904 } = readWorkbookPart(workbookXml);
+  const book: WorkbookContext = {
+    sharedStrings: readSharedStrings(pkg.text(byType("sharedStrings") ?? "xl/sharedStrings.xml")),
+    styleFormats: readStyleFormats(pkg.text(byType("styles") ?? "xl/styles.xml")),
+    date1904,
+    maxCells: limits.maxCells,
+    chars: { used: 0, max: limits.maxChars ?? defaultMaxWorkbookChars },
+  };
+  const out: Sheet[] = [];
+  sheets.forEach((s, i) => {
+    const rel = rels.find((r) => r.id === s.relId);
+    if (rel && rel.type !== "worksheet") return; // chart, dialog and macro sheets hold no cells
+    const part = rel?.part ?? `xl/worksheets/sheet${i + 1}.xml`;
+    const xml = pkg.text(part);
+    if (xml !== null) out.push(readWorksheet(s.name, xml, book));
   });
-  const rows = Array.from(cells, (r) => r ?? []);
-  const merges = ws.model.merges.map(decodeRange).filter((m): m is CellRange => m !== null);
-  return { name: ws.name, cells: rows, merges };
+  return out;
 }
 
-/** "A1:B2" → 0-based inclusive range. */
-function decodeRange(ref: string): CellRange | null {
-  const [from, to = from] = ref.split(":") as [string, string?];
-  const a = decodeCell(from);
-  const b = decodeCell(to);
-  if (!a || !b) return null;
-  return { top: Math.min(a[0], b[0]), left: Math.min(a[1], b[1]), bottom: Math.max(a[0], b[0]), right: Math.max(a[1], b[1]) };
+function readWorkbookPart(xml: string): { sheets: { name: string; relId: string }[]; date1904: boolean } {
+  const sheets: { name: string; relId: string }[] = [];
+  let date1904 = false;
+  scanXml(xml, {
+    open(name, a) {
+      if (name === "sheet") sheets.push({ name: a.name ?? `Sheet${sheets.length + 1}`, relId: a.id ?? "" });
+      else if (name === "workbookPr") date1904 = a.date1904 === "1" || a.date1904 === "true";
+    },
+    close: () => undefined,
+  });
+  return { sheets, date1904 };
 }
 
-function decodeCell(ref: string): [number, number] | null {
-  const m = /^\$?([A-Z]+)\$?(\d+)$/u.exec(ref.trim().toUpperCase());
-  if (!m) return null;
-  const col = Array.from(m[1]!).reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0);
-  return [Number(m[2]) - 1, col - 1];
+/** Each <si>'s text: its <t>, or its runs' <t>s joined; phonetic guides (<rPh>) left out. */
+function readSharedStrings(xml: string | null): string[] {
+  const out: string[] = [];
+  if (!xml) return out;
+  let current: string | null = null;
+  let inText = false;
+  let phonetic = 0;
+  scanXml(xml, {
+    open(name, _a, selfClosing) {
+      if (name === "si") current = "";
+      else if (name === "t" && !selfClosing && phonetic === 0) inText = true;
+      else if (name === "rPh") phonetic++;
+    },
+    close(name) {
+      if (name === "t") inText = false;
+      else if (name === "rPh") phonetic--;
+      else if (name === "si" && current !== null) {
+        out.push(unescapeOoxml(current));
+        current = null;
+      }
+    },
+    text(text, start, end) {
+      if (inText && current !== null) current += decodeXmlText(text.slice(start, end));
+    },
+  });
+  return out;
 }
 
-type RawValue = ExcelJS.CellValue | ExcelJS.CellRichTextValue | undefined;
-
-/** A cell's value as the clerk saw it on screen. */
-export function displayValue(value: RawValue, numFmt: string | undefined): SheetValue {
-  if (value === null || value === undefined) return null;
-  if (typeof value === "number") return displayNumber(value, numFmt);
-  if (typeof value === "string") return value;
-  if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
-  if (value instanceof Date) return displayDate(value);
-  if ("richText" in value) return value.richText.map((r) => r.text).join("");
-  if ("hyperlink" in value) {
-    const text = displayValue(value.text as RawValue, numFmt);
-    return text === null || text === "" ? value.hyperlink : text;
-  }
-  if ("formula" in value || "sharedFormula" in value) return displayValue(value.result as RawValue, numFmt);
-  if ("error" in value) return value.error;
-  return null;
-}
-
-/** Format codes with their quoted text and [colour]/[$-804] sections removed. */
-function formatTokens(numFmt: string | undefined): string {
-  return (numFmt ?? "").replace(/"[^"]*"|\[[^\]]*\]|\\./gu, "");
-}
-
-function displayNumber(n: number, numFmt: string | undefined): SheetValue {
-  const tokens = formatTokens(numFmt);
-  if (/%/u.test(tokens)) return `${Number((n * 100).toFixed(6))}%`;
-  // A formula's cached result is a serial number even when the cell shows a date.
-  if (/[ydhms]/iu.test(tokens) && !/[0#?]/u.test(tokens) && tokens !== "General") {
-    return displayDate(new Date(Date.UTC(1899, 11, 30) + Math.round(n * 86_400_000)));
-  }
-  return n;
-}
-
-/** exceljs gives dates as UTC instants of the wall-clock time written in the cell. */
-function displayDate(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, "0");
-  const day = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
-  const time = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-  if (day === "1899-12-30" || day === "1899-12-31") return time;
-  return time === "00:00" ? day : `${day} ${time}`;
+/** The number format code of each cell style (cellXfs), custom codes from <numFmts>, built-in ones by id. */
+function readStyleFormats(xml: string | null): string[] {
+  if (!xml) return [];
+  const custom = new Map<number, string>();
+  const xfFormatIds: number[] = [];
+  let inCellXfs = false;
+  scanXml(xml, {
+    open(name, a) {
+      if (name === "numFmt" && a.numFmtId !== undefined) custom.set(Number(a.numFmtId), a.formatCode ?? "General");
+      else if (name === "cellXfs") inCellXfs = true;
+      else if (name === "xf" && inCellXfs) xfFormatIds.push(Number(a.numFmtId ?? 0) || 0);
+    },
+    close(name) {
+      if (name === "cellXfs") inCellXfs = false;
+    },
+  });
+  return xfFormatIds.map((id) => custom.get(id) ?? builtinFormats[id] ?? "General");
 }

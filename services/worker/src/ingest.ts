@@ -80,7 +80,7 @@ async function ingest(d: IngestDeps, parser: DocumentParser, job: Job): Promise<
     plan.findings,
     plan.largeAttachments,
     async (tx, messageRowId, documentIds) => {
-      await saveForms(tx, { campaignId: ctx.id, messageId: messageRowId, schoolId: plan.attribution.schoolId, submittedAt: receivedAt }, plan.documents, documentIds);
+      await saveForms(tx, { campaignId: ctx.id, messageId: messageRowId, schoolId: plan.attribution.schoolId, submittedAt: receivedAt }, [...plan.documents, ...bodyReport(plan)], documentIds);
       await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId, now: d.now?.() ?? new Date() });
     },
   );
@@ -113,6 +113,12 @@ function documentRow(p: ReadMessage["parts"][number], plan: FilingPlan): Documen
     details: doc.media || doc.pdf ? { ...(doc.media && { media: doc.media }), ...(doc.pdf && { pdf: doc.pdf }) } : null,
     signedCopyOf: doc.signedCopyOf ?? null,
   };
+}
+
+/** The body article's report, saved like a document's: a dashboard.reports row like any report. */
+function bodyReport(plan: FilingPlan): FilingPlan["documents"] {
+  const a = plan.bodyArticle;
+  return a ? [{ position: BODY_POSITION, kind: a.kind, classifiedBy: a.reason, parseStatus: "parsed", activityDay: a.activityDay, report: a.report }] : [];
 }
 
 /** The body that carries the article, stored like a file so it is filed and counted like one. */

@@ -127,15 +127,19 @@ function hasSection(doc: DocText, section: string): boolean {
  * Where a report says what it is: its title lines first (the first two paragraphs past a
  * “附件1” label, when short and not a sentence), then its headings.
  */
-function leadingTexts(doc: DocText): string[] {
+function leadingTexts(doc: DocText): { titles: string[]; headings: string[] } {
   const lines = doc.paragraphs.map((p) => ({ ...p, text: p.text.replace(/\s+/gu, "") })).filter((p) => p.text !== "");
   const titles = lines.filter((p) => !/^附件\d*[:：]?$/u.test(p.text)).slice(0, 2).filter((p) => p.text.length <= 60 && !/[。；;]$/u.test(p.text));
-  return [...titles, ...lines.filter((p) => p.heading)].map((p) => p.text);
+  return { titles: titles.map((p) => p.text), headings: lines.filter((p) => p.heading && !titles.includes(p)).map((p) => p.text) };
 }
 
+/** A title that calls itself a news draft is one, whatever law it reports on. */
+const newsTitle = /新闻稿|简讯|快讯|通讯稿|新闻通稿|活动报道/u;
+
 const contentRules: readonly [RegExp, DocumentKind][] = [
-  // 职业教育法 first: “职业教育法宣传活动工作总结” is the law summary, not the week's summary.
-  [/职业教育法|法宣传/u, "law_summary"],
+  // 职业教育法 first: “职业教育法宣传活动工作总结” is the law summary, not the week's summary. A
+  // title that merely mentions the law (“我校师生学习新职业教育法”) is news of the day, not the summary.
+  [/(职业教育法|法宣传|学法).*(?:总结|情况)/u, "law_summary"],
   [/工作总结|总结报告/u, "summary_report"],
   [/工作方案|实施方案|活动方案/u, "plan"],
 ];
@@ -143,12 +147,21 @@ const contentRules: readonly [RegExp, DocumentKind][] = [
 /**
  * What a document says it is, from its title and headings (SPEC §2: content before name), so a
  * misnamed 附件1.docx lands right. Null when the text says nothing (the name decides then).
+ * A title line saying 新闻稿/简讯 makes it the day's report before any other rule. The law
+ * summary is known by its own title only: a news draft's heading may well quote the law.
  * Tables of featured activities (一览表) are read as sheets elsewhere.
  */
 export function classifyReport(doc: DocText): { kind: DocumentKind; reason: string } | null {
-  for (const t of leadingTexts(doc)) {
+  const { titles, headings } = leadingTexts(doc);
+  for (const t of titles) {
+    const hit = newsTitle.exec(t)?.[0];
+    if (hit) return { kind: "daily_report", reason: `doc_title:${hit}` };
+  }
+  for (const [t, fromTitle] of [...titles.map((x) => [x, true] as const), ...headings.map((x) => [x, false] as const)]) {
     for (const [pattern, kind] of contentRules) {
-      const hit = pattern.exec(t)?.[0];
+      if (kind === "law_summary" && !fromTitle) continue;
+      const m = pattern.exec(t);
+      const hit = m?.[1] ?? m?.[0];
       if (hit) return { kind, reason: `doc_title:${hit}` };
     }
   }

@@ -10,7 +10,7 @@ export type ItemStatus = "missing" | "on_time" | "late" | "invalid";
 /** One item filed toward a deadline. */
 export interface Submission {
   receivedAt: Date;
-  /** False when the document's parse_status is `invalid` (the rule of dashboard.school_status). */
+  /** False when the document's parse_status is `invalid` or `unreadable` (the rule of dashboard.school_status). */
   valid: boolean;
 }
 

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, ne, sql } from "drizzle-orm";
 import type { Finding, OwedItem } from "@baosong/core";
 import type { Database, Executor } from "../client.ts";
 import { requirements, schools } from "../schema/campaigns.ts";
@@ -87,7 +87,8 @@ export async function owedRequirements(db: Executor, campaignId: number, schoolI
     .selectDistinct({ kind: documents.kind })
     .from(documents)
     .innerJoin(messages, eq(messages.id, documents.messageId))
-    .where(and(eq(messages.campaignId, campaignId), eq(messages.schoolId, schoolId)));
+    // A file that could not be opened was not delivered: the 回执 asks for it again.
+    .where(and(eq(messages.campaignId, campaignId), eq(messages.schoolId, schoolId), ne(documents.parseStatus, "unreadable")));
   const rows = await db
     .select({ title: requirements.title, dueAt: requirements.dueAt })
     .from(requirements)

@@ -33,11 +33,15 @@ export async function listFiledItems(db: Executor, campaignId: number): Promise<
   const found = await rows(
     db,
     sql`select s.name as school, d.kind, d.activity_day::text as activity_day, m.received_at,
-               d.parse_status <> 'invalid' as valid
+               d.parse_status not in ('invalid', 'unreadable') as valid
         from documents d
         join messages m on m.id = d.message_id
         join schools s on s.id = m.school_id
-        where m.campaign_id = ${campaignId}`,
+        where m.campaign_id = ${campaignId}
+          -- as dashboard.school_status: an unreadable file counts only when nothing readable of its kind came
+          and (d.parse_status <> 'unreadable' or not exists (
+            select 1 from documents d2 join messages m2 on m2.id = d2.message_id
+            where m2.school_id = m.school_id and m2.campaign_id = m.campaign_id and d2.kind = d.kind and d2.parse_status <> 'unreadable'))`,
   );
   return found.map((r) => ({
     school: String(r.school),
