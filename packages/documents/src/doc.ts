@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import type { DocParagraph, DocText } from "@baosong/core";
 import iconv from "iconv-lite";
 import { openCompoundFile } from "./cfb.ts";
+import { withDocTables } from "./doc-tables.ts";
 import { DocTooLargeError, OleUnreadableError } from "./errors.ts";
 import { readAllBounded } from "./read-all.ts";
 
@@ -125,7 +126,8 @@ function readWordDocument(word: Buffer, stream: (name: string) => Buffer | null,
   const papx = propertyRuns(blob(FC_PLCF_BTE_PAPX), word, "papx");
   const chpx = propertyRuns(blob(FC_PLCF_BTE_CHPX), word, "chpx");
   const styles = readStyles(blob(FC_STSHF));
-  return splitParagraphs(text, { fcOf, papx, chpx, styles }, maxChars);
+  const props = { fcOf, papx, chpx, styles };
+  return withDocTables(splitParagraphs(text, props, maxChars), text, props, stream("Data"));
 }
 
 /**
