@@ -186,7 +186,7 @@ export function readDocTables(text: string, props: Properties, data: Buffer | nu
     }
   }
   closeTo(0);
-  return [...tablesToSheets(nested, EDGE_TOLERANCE_TWIPS), ...tablesToSheets(blocks, EDGE_TOLERANCE_TWIPS)];
+  return [...tablesToSheets(nested, { tolerance: EDGE_TOLERANCE_TWIPS }), ...tablesToSheets(blocks, { tolerance: EDGE_TOLERANCE_TWIPS })];
 }
 
 /** A row's cells at their edges; without a readable sprmTDefTable, one column per cell. */

@@ -29,16 +29,40 @@ export interface TableBlock {
 /** Lines kept above and below a table: a form's title rows and its notes, not the whole notice. */
 const CONTEXT_LINES = 8;
 
+export interface GridOptions {
+  /** Edges closer than this are one (twips in a .doc, points in a PDF). */
+  tolerance?: number;
+  /** A PDF page may break a row: the first row of a continued table then finishes the last one. */
+  rowsBreakAcrossPages?: boolean;
+}
+
 /** Tables as sheets: continued tables joined (their repeated header dropped), context lines as rows. */
-export function tablesToSheets(blocks: readonly TableBlock[], tolerance = 0): Sheet[] {
+export function tablesToSheets(blocks: readonly TableBlock[], options: GridOptions = {}): Sheet[] {
+  const tolerance = options.tolerance ?? 0;
   const joined: TableBlock[] = [];
   for (const block of blocks) {
     const last = joined.at(-1);
     if (last && block.continues) {
-      joined[joined.length - 1] = { ...last, rows: [...last.rows, ...withoutRepeatedHeader(last.rows, block.rows)], after: block.after };
+      const rows = withoutRepeatedHeader(last.rows, block.rows);
+      const broken = options.rowsBreakAcrossPages && rows[0] && last.rows.at(-1) ? finishRow(last.rows.at(-1)!, rows[0], tolerance) : null;
+      const kept = broken ? [...last.rows.slice(0, -1), broken, ...rows.slice(1)] : [...last.rows, ...rows];
+      joined[joined.length - 1] = { ...last, rows: kept, after: block.after };
     } else joined.push(block);
   }
   return joined.map((b, i) => gridSheet(b, `表${i + 1}`, tolerance));
+}
+
+/**
+ * The rest of a row a page break cut: its first cell is empty and each of its texts sits under a
+ * filled cell of the row before. Null when the row is a row of its own.
+ */
+function finishRow(previous: GridRow, next: GridRow, tolerance: number): GridRow | null {
+  const first = [...next.cells].sort((a, b) => a.left - b.left)[0];
+  if (!first || first.text.trim() !== "") return null;
+  const near = (a: GridCell, b: GridCell) => Math.abs(a.left - b.left) <= tolerance && Math.abs(a.right - b.right) <= tolerance;
+  const filled = next.cells.filter((c) => c.text.trim() !== "");
+  if (filled.length === 0 || !filled.every((c) => previous.cells.some((p) => near(p, c) && p.text.trim() !== ""))) return null;
+  return { cells: previous.cells.map((p) => ({ ...p, text: p.text + (filled.find((c) => near(p, c))?.text ?? "") })) };
 }
 
 function rowKey(row: GridRow): string {
@@ -52,10 +76,13 @@ function withoutRepeatedHeader(first: readonly GridRow[], next: readonly GridRow
   return next.slice(skip);
 }
 
-/** A line of text split where a clerk spaced it out: "填报单位（盖章）：某校    填报日期：5月20日". */
+/**
+ * A line of text split where a clerk spaced it out: "填报单位（盖章）：某校    填报日期：5月20日";
+ * a PDF may close the gap to a few points, so a signature label with its colon starts a cell too.
+ */
 export function lineCells(line: string): string[] {
   return line
-    .split(/\t+| {3,}|\u3000{2,}/u)
+    .split(/\t+| {3,}|\u3000{2,}|(?<=\S)(?=(?:填报人|填表人|联系人|联系电话|电话|填报日期|填表日期|日期)[:：])/u)
     .map((s) => s.trim())
     .filter((s) => s !== "");
 }
