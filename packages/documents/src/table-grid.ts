@@ -82,7 +82,7 @@ function withoutRepeatedHeader(first: readonly GridRow[], next: readonly GridRow
  */
 export function lineCells(line: string): string[] {
   return line
-    .split(/\t+| {3,}|\u3000{2,}|(?<=\S)(?=(?:填报人|填表人|联系人|联系电话|电话|填报日期|填表日期|日期)[:：])/u)
+    .split(/\t+| {3,}|\u3000{2,}|(?<=\S)(?<!联系|填报|填表)(?=(?:填报人|填表人|联系人|联系电话|电话|填报日期|填表日期|日期)[:：])/u)
     .map((s) => s.trim())
     .filter((s) => s !== "");
 }
