@@ -1,6 +1,6 @@
 import type { DocText, Sheet } from "@baosong/core";
 import type { Properties } from "./doc.ts";
-import { tablesToSheets, type GridCell, type GridRow, type TableBlock } from "./table-grid.ts";
+import { MAX_TABLE_CELLS, tablesToSheets, type GridCell, type GridRow, type TableBlock } from "./table-grid.ts";
 
 // [MS-DOC] paragraph sprms that place a paragraph in a table, and the table sprms of a row end.
 const SPRM_P_F_IN_TABLE = 0x2416;
@@ -122,6 +122,7 @@ export function readDocTables(text: string, props: Properties, data: Buffer | nu
   let parts: string[] = [];
   const fields: boolean[] = [];
   let inCode = 0;
+  let cells = 0;
   const closeTo = (depth: number) => {
     while (open.length > depth) {
       const t = open.pop()!;
@@ -176,6 +177,7 @@ export function readDocTables(text: string, props: Properties, data: Buffer | nu
         t.cells = [];
         t.paragraphs = [];
       } else if (cellEnd) {
+        if (++cells > MAX_TABLE_CELLS * 2) return [];
         t.cells.push([...t.paragraphs, paragraph].join("\n").replace(/\n+$/u, "").trim());
         t.paragraphs = [];
       } else t.paragraphs.push(paragraph);

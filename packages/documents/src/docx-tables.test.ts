@@ -57,4 +57,9 @@ describe("readDocxTables", () => {
     const [sheet] = readDocxTables(doc(tbl(tr(tc(p("活动周初步考虑")), tc(p("开放日…"), '<w:hMerge w:val="restart"/>'), tc("<w:p/>", "<w:hMerge/>")), tr(tc(p("a")), tc(p("b")), tc(p("c"))))));
     expect(sheet!.merges).toEqual([{ top: 0, left: 1, bottom: 0, right: 2 }]);
   });
+
+  it("leaves out a table of hundreds of thousands of empty cells rather than laying it on a grid", () => {
+    const row = `<w:tr>${"<w:tc><w:p/></w:tc>".repeat(1000)}</w:tr>`;
+    expect(readDocxTables(doc(`<w:tbl>${row.repeat(201)}</w:tbl>`))).toEqual([]);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Sheet } from "@baosong/core";
-import { tablesToSheets, type GridCell, type GridRow, type TableBlock } from "./table-grid.ts";
+import { MAX_TABLE_CELLS, tablesToSheets, type GridCell, type GridRow, type TableBlock } from "./table-grid.ts";
 
 interface OpenCell {
   paragraphs: string[];
@@ -43,6 +43,7 @@ export function readDocxTables(documentXml: string): Sheet[] {
   let lines: string[] = [];
   let sinceTable: string[] | null = null;
   let inText = false;
+  let cells = 0;
   for (const m of body.matchAll(/<(\/?)([\w:]+)([^>]*?)(\/?)>|([^<]+)/gu)) {
     const [, closing, tag, attrs = "", selfClosing, text] = m;
     const t = tables.at(-1);
@@ -62,6 +63,8 @@ export function readDocxTables(documentXml: string): Sheet[] {
       } else if (tag === "w:tc" && t?.row && t.cell) {
         closeCell(t.row, t.cell);
         t.cell = null;
+        // Cells without text cost nothing against maxChars: a document of empty cells is no form.
+        if (++cells > MAX_TABLE_CELLS * 2) return [];
       } else if (tag === "w:tr" && t?.row) {
         t.rows.push({ cells: t.row.cells });
         t.row = null;

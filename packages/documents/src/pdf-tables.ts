@@ -12,6 +12,8 @@ export interface Ruling {
   y2: number;
 }
 
+/** A form's borders are a few hundred lines; a page drawing more is a picture, not a table to read. */
+const MAX_RULINGS = 4000;
 /** Coordinates closer than this (points) are one edge: borders are drawn half a point apart. */
 const SNAP = 2.5;
 /** A filled rectangle this thin is a border drawn as a fill (Word, WPS), not a shaded cell. */
@@ -193,7 +195,8 @@ export function readPdfTables(pages: readonly { items: TextItem[]; rulings: Ruli
   let sinceTable: string[] | null = null;
   for (const page of pages) {
     const used = new Set<TextItem>();
-    const boxes = groups(page.rulings)
+    const straight = page.rulings.filter((r) => isHorizontal(r) || isVertical(r));
+    const boxes = (straight.length > MAX_RULINGS ? [] : groups(straight))
       .map((g) => ruledTable(g, page.items, used))
       .filter((b): b is Box => b !== null && b.rows.length > 0 && b.rows.some((r) => r.cells.length > 1))
       .sort((a, b) => b.top - a.top);

@@ -28,6 +28,12 @@ export interface TableBlock {
 
 /** Lines kept above and below a table: a form's title rows and its notes, not the whole notice. */
 const CONTEXT_LINES = 8;
+/**
+ * A form has tens of columns and a district list a few thousand cells; a table beyond these is
+ * not a form, and is left out rather than laid on a grid (its text is still in the paragraphs).
+ */
+export const MAX_TABLE_CELLS = 100_000;
+const MAX_TABLE_EDGES = 512;
 
 export interface GridOptions {
   /** Edges closer than this are one (twips in a .doc, points in a PDF). */
@@ -49,7 +55,14 @@ export function tablesToSheets(blocks: readonly TableBlock[], options: GridOptio
       joined[joined.length - 1] = { ...last, rows: kept, after: block.after };
     } else joined.push(block);
   }
-  return joined.map((b, i) => gridSheet(b, `表${i + 1}`, tolerance));
+  const sheets: Sheet[] = [];
+  for (const block of joined) {
+    if (block.rows.reduce((n, r) => n + r.cells.length, 0) > MAX_TABLE_CELLS) continue;
+    const edges = columnEdges(block.rows, tolerance);
+    if (edges.length > MAX_TABLE_EDGES) continue;
+    sheets.push(gridSheet(block, `表${sheets.length + 1}`, edges));
+  }
+  return sheets;
 }
 
 /**
@@ -87,8 +100,7 @@ export function lineCells(line: string): string[] {
     .filter((s) => s !== "");
 }
 
-function gridSheet(block: TableBlock, name: string, tolerance: number): Sheet {
-  const edges = columnEdges(block.rows, tolerance);
+function gridSheet(block: TableBlock, name: string, edges: readonly number[]): Sheet {
   const col = (x: number) => nearestIndex(edges, x);
   const before = block.before.slice(-CONTEXT_LINES).map(lineCells).filter((c) => c.length > 0);
   const after = block.after.slice(0, CONTEXT_LINES).map(lineCells).filter((c) => c.length > 0);
