@@ -70,7 +70,7 @@ interface Case {
   bytes: () => Promise<Buffer>;
 }
 
-const variants = formVariants(40);
+const variants = formVariants(60);
 /** Word layouts as clerks make them: one table, split across a page, framed, Word 2003 merges. */
 const docxOptions = (i: number) => [{}, { splitAfter: 3, repeatHeader: 1 }, { framed: true }, { hMerge: true }, { splitAfter: 2 }][i % 5]!;
 const cases: Case[] = variants.flatMap((v, i) => [
@@ -105,7 +105,10 @@ describe("form variants read through the real readers", { timeout: 300_000 }, ()
       if (wrong.length > 0) failures.push(`${c.file}: ${wrong.slice(0, 4).join("; ")}`);
     }
     const lines = [...tally].sort().map(([k, t]) => `${k.padEnd(20)} files ${String(t.files).padStart(3)}  values ${t.right}/${t.total}  ${((100 * t.right) / t.total).toFixed(1)}%`);
-    console.log(["form variants, per kind and format:", ...lines].join("\n"));
+    const traits = new Map<string, number>();
+    for (const v of variants) for (const trait of new Set(v.traits)) traits.set(trait, (traits.get(trait) ?? 0) + 1);
+    const traitLine = [...traits].sort().map(([k, n]) => `${k} ${n}`).join(", ");
+    console.log(["form variants, per kind and format:", ...lines, `what the ${variants.length} generated variants exercise: ${traitLine}`].join("\n"));
     expect(failures).toEqual([]);
   });
 });
