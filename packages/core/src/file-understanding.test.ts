@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { classifyByNameAndType } from "./classification.ts";
 import { understandFile } from "./file-understanding.ts";
 import type { DocText } from "./reports/doc-text.ts";
+import { sheetOf } from "./forms/sheet-builder.ts";
 import { rongchang } from "./schedule/rongchang-fixture.ts";
 
 const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
@@ -85,5 +86,30 @@ describe("understandFile telling a news draft from the law summary", () => {
 
   it("recognises a law summary by its own title", () => {
     expect(understand("附件3.docx", doc(["荣昌职教中心开展职业教育法宣传活动情况总结", "活动开展情况如下。"]))).toMatchObject({ kind: "law_summary", classifiedBy: "content:doc_title:职业教育法" });
+  });
+});
+
+describe("understandFile with a form as a Word table", () => {
+  const form = sheetOf([
+    ["附件1"],
+    ["2022年职业教育活动周信息采集表"],
+    ["中职学校", "联系人", "职务", "手机", "QQ号", "专题网站（专栏）链接地址"],
+    ["重庆市荣昌区职业教育中心", "张老师", "办公室主任", "13812345678", "112812581", "https://www.rczj.cn/zt/"],
+    ["活动周初步考虑", "5月15日举办开放日。"],
+    ["特色活动简介", "技能服务进社区。"],
+  ]);
+  const lines = ["附件1", "2022年职业教育活动周信息采集表", "中职学校", "联系人", "重庆市荣昌区职业教育中心", "5月15日举办开放日。"];
+
+  it("reads the values of an info form filled in as a Word table, whatever the file is called", () => {
+    const u = understand("附件1.docx", { ...doc(lines), tables: [form] });
+    expect(u).toMatchObject({ kind: "info_form", classifiedBy: "content:sheet_header:联系人+职务+手机", parseStatus: "parsed" });
+    expect(u.infoForm).toMatchObject({ unit_name: "重庆市荣昌区职业教育中心", mobile: "13812345678", plan_text: "5月15日举办开放日。" });
+  });
+
+  it("does not take the table a summary report quotes for a form", () => {
+    const report = doc(["荣昌职教中心活动周工作总结", "一、基本情况", "活".repeat(900), "二、主要做法和措施", "动".repeat(600)]);
+    const u = understand("活动周总结.docx", { ...report, tables: [form] });
+    expect(u.kind).toBe("summary_report");
+    expect(u.infoForm).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@ import type { Classification } from "./classification.ts";
 import type { Finding } from "./finding.ts";
 import { namedAsReadable, unreadableFinding } from "./unreadable-file.ts";
 import { detectFormKind } from "./forms/detect-form.ts";
+import { formTablesOf } from "./forms/document-tables.ts";
 import { readFeaturedList, type FeaturedActivity } from "./forms/featured-list.ts";
 import { readInfoForm, type InfoFields } from "./forms/info-form.ts";
 import type { Sheet } from "./forms/sheet.ts";
@@ -67,7 +68,7 @@ export function understandFile(
   const unreadable = content.unreadable ?? (nothingRead(content) && namedAsReadable(filename) ? { code: "NOT_AS_NAMED", detail: "the bytes are not the format the name says" } : null);
   if (unreadable) return { ...base, parseStatus: "unreadable", findings: [unreadableFinding(filename, unreadable.code)] };
   if (content.media) return { ...base, media: plausibleMedia(content.media), parseStatus: "parsed" };
-  for (const sheet of content.sheets ?? []) {
+  for (const sheet of content.sheets ?? formTablesOf(content.doc, byName.kind)) {
     const detected = detectFormKind(sheet);
     if (!detected) continue;
     const rules = (kind: DocumentKind) => campaign.requirements.find((r) => r.kind === kind)?.rules ?? {};
@@ -85,7 +86,8 @@ export function understandFile(
       });
       return done({ ...base, kind: "info_form", classifiedBy, infoForm: reading.fields }, reading.findings, [reading.fields.unit_name]);
     }
-    const reading = readFeaturedList(sheet, { introMax: rules("featured_list").intro_max ?? defaults.introMax });
+    const year = Number(campaign.period.start.slice(0, 4));
+    const reading = readFeaturedList(sheet, { introMax: rules("featured_list").intro_max ?? defaults.introMax, year });
     return done(
       { ...base, kind: "featured_list", classifiedBy, featured: reading.rows.map((r) => r.fields) },
       reading.findings,

@@ -51,4 +51,17 @@ describe("markSignedCopies", () => {
     const files = markSignedCopies([scan("扫描件.pdf")]);
     expect(files[0]).toMatchObject({ kind: "other" });
   });
+
+  it("takes a stamped text PDF beside a Word-table form for its signed copy, without filing its rows again", () => {
+    const word = file(0, "信息采集表.docx", { kind: "info_form", classifiedBy: "content:sheet_header:联系人", parseStatus: "parsed" });
+    const pdfForm = file(1, "信息采集表（盖章）.pdf", { kind: "info_form", classifiedBy: "content:sheet_header:联系人", parseStatus: "parsed", pdf: { pages: 1, textChars: 300 }, infoForm: {} as never });
+    const [, copy] = markSignedCopies([word, pdfForm]);
+    expect(copy).toMatchObject({ kind: "info_form", parseStatus: "kept", signedCopyOf: 0 });
+    expect(copy!.infoForm).toBeUndefined();
+  });
+
+  it("keeps a text PDF whose table was read as the form as that form when it comes alone", () => {
+    const pdfForm = file(1, "一览表.pdf", { kind: "featured_list", classifiedBy: "content:sheet_header:序号", parseStatus: "parsed", pdf: { pages: 1, textChars: 300 }, featured: [] });
+    expect(markSignedCopies([pdfForm])[0]).toEqual(pdfForm);
+  });
 });

@@ -11,7 +11,7 @@ type Understood = FileUnderstanding & { position: number; filename: string };
  * SPEC §2: a stamped PDF of a form that also arrives as Excel is kept as the signed copy of
  * that form, not counted as a second form or an unknown file. A PDF is taken for a form's
  * copy when it is a scan (no text layer) or its name says it is that form; the form is the
- * one read from a sheet in the same mail, of the kind the PDF's name gives, or the only
+ * one read from a sheet or a Word table in the same mail, of the kind the PDF's name gives, or the only
  * kind of form the mail holds. A form PDF without its sheet is kept, with a note asking for
  * the Excel version, because nobody can roll up numbers from a picture.
  */
@@ -26,9 +26,15 @@ export function markSignedCopies<T extends Understood>(files: readonly T[]): T[]
     const kind = namedForm ? f.kind : sheetKinds.length === 1 ? sheetKinds[0]! : null;
     const form = kind === null ? undefined : sheetForms.filter((s) => s.kind === kind).at(-1);
     if (form) {
-      return { ...f, kind: form.kind, classifiedBy: `signed_copy:${form.filename}`, parseStatus: "kept", signedCopyOf: form.position, findings: [] };
+      // The copy's own reading (a text PDF's table) is not a second version of the form.
+      const copy = { ...f, kind: form.kind, classifiedBy: `signed_copy:${form.filename}`, parseStatus: "kept" as const, signedCopyOf: form.position, findings: [] };
+      delete copy.infoForm;
+      delete copy.statsRows;
+      delete copy.featured;
+      return copy;
     }
-    if (!namedForm) return f;
+    // A PDF with a text layer whose table was read as the form stands for the form itself.
+    if (!namedForm || f.classifiedBy.startsWith("content:")) return f;
     const label = kindLabels[f.kind];
     return {
       ...f,

@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import type { DocParagraph, DocText } from "@baosong/core";
 import iconv from "iconv-lite";
 import { openCompoundFile } from "./cfb.ts";
+import { withDocTables } from "./doc-tables.ts";
 import { DocTooLargeError, EncryptedDocumentError, OldFormatError, OleUnreadableError } from "./errors.ts";
 import { readAllBounded } from "./read-all.ts";
 import { withTextBoxes, type Piece } from "./doc-text-boxes.ts";
@@ -120,7 +121,8 @@ function readWordDocument(word: Buffer, stream: (name: string) => Buffer | null,
   const styles = readStyles(blob(FC_STSHF));
   const props = { fcOf, papx, chpx, styles };
   const story = (chars: string, firstCp: number, max: number) => splitParagraphs(chars, { ...props, fcOf: (cp) => fcOf(cp + firstCp) }, max);
-  return withTextBoxes(splitParagraphs(text, props, maxChars), word, rgLw, pieces, story, maxChars);
+  const body = withDocTables(splitParagraphs(text, props, maxChars), text, props, stream("Data"));
+  return withTextBoxes(body, word, rgLw, pieces, story, maxChars);
 }
 
 /**

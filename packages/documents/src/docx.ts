@@ -4,6 +4,7 @@ import { DocTooLargeError, DocxUnreadableError, EncryptedDocumentError } from ".
 import { isEncryptedPackage } from "./encrypted-package.ts";
 import { inflateEntry, listZipEntries, ZipEntryTooLargeError, ZipFormatError, type ZipEntry } from "./zip-entries.ts";
 import { readAllBounded } from "./read-all.ts";
+import { readDocxTables } from "./docx-tables.ts";
 
 export interface DocxLimits {
   /** The most characters of text the document may hold (a real report has a few thousand). */
@@ -44,7 +45,9 @@ export async function readDocx(input: Buffer | Readable, limits: DocxLimits): Pr
     throw err;
   }
   if (!/<(?:\w+:)?document[\s>]/u.test(documentXml)) throw new DocxUnreadableError("word/document.xml holds no w:document");
-  return parseDocumentXml(documentXml, stylesXml, limits.maxChars);
+  const doc = parseDocumentXml(documentXml, stylesXml, limits.maxChars);
+  const tables = readDocxTables(documentXml);
+  return tables.length > 0 ? { ...doc, tables } : doc;
 }
 
 const collect = (stream: Readable, maxBytes: number) => readAllBounded(stream, maxBytes, () => new DocTooLargeError("bytes", maxBytes));

@@ -6,6 +6,7 @@ import { getDocument, OPS, VerbosityLevel } from "pdfjs-dist/legacy/build/pdf.mj
 import type { PDFDocumentProxy, PDFPageProxy } from "pdfjs-dist/legacy/build/pdf.mjs";
 import type { TextItem } from "pdfjs-dist/types/src/display/api.js";
 import { DocTooLargeError, DocumentError, PdfUnreadableError } from "./errors.ts";
+import { pageRulings, readPdfTables, type Ruling } from "./pdf-tables.ts";
 import { readAllBounded } from "./read-all.ts";
 
 export interface PdfLimits {
@@ -101,6 +102,7 @@ async function pageText(page: PDFPageProxy): Promise<TextItem[]> {
 async function readPictures(pdf: PDFDocumentProxy, pages: TextItem[][]): Promise<DocText> {
   let imageCount = 0;
   const paragraphs: DocParagraph[] = [];
+  const rulings: { items: TextItem[]; rulings: Ruling[] }[] = [];
   for (const [index, items] of pages.entries()) {
     const page = await pdf.getPage(index + 1);
     const ops = await page.getOperatorList();
@@ -113,8 +115,10 @@ async function readPictures(pdf: PDFDocumentProxy, pages: TextItem[][]): Promise
       if (font?.name && boldFont.test(font.name)) bold.add(name);
     }
     paragraphs.push(...pageLines(items, bold));
+    rulings.push({ items, rulings: pageRulings(ops) });
   }
-  return { paragraphs, imageCount };
+  const tables = readPdfTables(rulings);
+  return tables.length > 0 ? { paragraphs, imageCount, tables } : { paragraphs, imageCount };
 }
 
 interface Line {

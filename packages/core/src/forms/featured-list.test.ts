@@ -19,7 +19,7 @@ const first: SheetValue[] = [1, "南昌市第一中等专业学校", "2022-05-18
 
 describe("readFeaturedList", () => {
   it("reads one row per filled activity and skips the template's empty numbered rows", () => {
-    const reading = readFeaturedList(nanchang([first, [2, null, null, null, null, null, null], [3]]), { introMax: 300 });
+    const reading = readFeaturedList(nanchang([first, [2, null, null, null, null, null, null], [3]]), { introMax: 300, year: 2022 });
     expect(reading.findings).toEqual([]);
     expect(reading.reporter).toEqual({ unit: "南昌市第一中等专业学校", name: "刘老师", phone: "0791-83989457" });
     expect(reading.rows).toEqual([
@@ -29,6 +29,7 @@ describe("readFeaturedList", () => {
           seq: 1,
           organizer: "南昌市第一中等专业学校",
           held_on: "2022-05-18",
+          held_on_date: "2022-05-18",
           place: "学校实训楼",
           name: "汽修技能开放日",
           intro: "面向家长和初中生开放汽修实训室，学生现场演示。",
@@ -44,10 +45,11 @@ describe("readFeaturedList", () => {
       ["特色活动名称", "序号", "活动成效", "地点", "时间", "主办单位", "简介"],
       ["非遗传承体验", 1, "300人参与", "礼堂", "5月20日", "某职校", "传统工艺体验"],
     ]);
-    expect(readFeaturedList(sheet, { introMax: 300 }).rows[0]!.fields).toEqual({
+    expect(readFeaturedList(sheet, { introMax: 300, year: 2022 }).rows[0]!.fields).toEqual({
       seq: 1,
       organizer: "某职校",
       held_on: "5月20日",
+      held_on_date: "2022-05-20",
       place: "礼堂",
       name: "非遗传承体验",
       intro: "传统工艺体验",
@@ -57,7 +59,7 @@ describe("readFeaturedList", () => {
 
   it("reports an over-long intro and a row without a name, saying which row", () => {
     const reading = readFeaturedList(nanchang([[1, "某职校", "5月18日", "礼堂", "开放日", "简".repeat(301), "好"], [2, "某职校", "5月19日", "操场", null, "介绍", "好"]]), {
-      introMax: 300,
+      introMax: 300, year: 2022,
     });
     expect(reading.findings).toEqual([
       {
@@ -76,12 +78,12 @@ describe("readFeaturedList", () => {
   });
 
   it("says so when the template arrives with no activity filled in", () => {
-    const reading = readFeaturedList(nanchang([[1], [2], [3]]), { introMax: 300 });
+    const reading = readFeaturedList(nanchang([[1], [2], [3]]), { introMax: 300, year: 2022 });
     expect(reading.rows).toEqual([]);
     expect(reading.findings.map((f) => f.code)).toEqual(["featured.no_rows"]);
   });
 
   it("says so when a sheet has no featured-list header", () => {
-    expect(readFeaturedList(sheetOf([["姓名", "电话"]]), { introMax: 300 }).findings.map((f) => f.code)).toEqual(["featured.no_header"]);
+    expect(readFeaturedList(sheetOf([["姓名", "电话"]]), { introMax: 300, year: 2022 }).findings.map((f) => f.code)).toEqual(["featured.no_header"]);
   });
 });

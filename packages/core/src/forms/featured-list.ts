@@ -1,6 +1,7 @@
 import { finding, type Finding } from "../finding.ts";
 import { isReporterRow, readReporter, type Reporter } from "./label-value.ts";
 import { cellText, cellValue, columnCount, displayLabel, isNoteText, normalizeLabel, rowCount, type Sheet } from "./sheet.ts";
+import { parseHeldOn } from "./held-on.ts";
 import { countChars, readCount, textOrNull } from "./values.ts";
 
 /** One featured activity of a 特色亮点活动一览表 (SPEC §4). */
@@ -9,6 +10,8 @@ export interface FeaturedActivity {
   organizer: string | null;
   /** As written; dates read from Excel arrive as YYYY-MM-DD. */
   held_on: string | null;
+  /** The one day `held_on` names (YYYY-MM-DD, the campaign's year unless written), null when it names none. */
+  held_on_date: string | null;
   place: string | null;
   name: string | null;
   intro: string | null;
@@ -34,6 +37,8 @@ export interface FeaturedListReading {
 export interface FeaturedListOptions {
   /** rules.intro_max: 特色活动简介, 300 characters in Nanchang 2022. */
   introMax: number;
+  /** The campaign's year, for dates written without one (5月16日). */
+  year: number;
 }
 
 /** Header labels, tried in this order: 特色活动名称 and 简介 both say 特色活动. */
@@ -47,7 +52,7 @@ const headerRules: readonly [FeaturedField, RegExp][] = [
   ["outcome", /成效|效果/u],
 ];
 
-const words: Record<Exclude<FeaturedField, "seq">, string> = {
+const words: Record<Exclude<FeaturedField, "seq" | "held_on_date">, string> = {
   organizer: "举办单位",
   held_on: "时间",
   place: "地点",
@@ -70,7 +75,7 @@ export function readFeaturedList(sheet: Sheet, options: FeaturedListOptions): Fe
     const first = firstText(sheet, r);
     if (first !== "" && isNoteText(first)) break;
     if (isReporterRow(sheet, r)) continue;
-    const fields = readActivity(sheet, r, header.columns);
+    const fields = readActivity(sheet, r, header.columns, options.year);
     const filled = (Object.keys(words) as (keyof typeof words)[]).some((f) => fields[f] !== null);
     if (filled) rows.push({ row: r, fields, findings: checkActivity(fields, options, header.labels) });
   }
@@ -119,13 +124,14 @@ function firstText(sheet: Sheet, row: number): string {
   return "";
 }
 
-function readActivity(sheet: Sheet, row: number, columns: Header["columns"]): FeaturedActivity {
+function readActivity(sheet: Sheet, row: number, columns: Header["columns"], year: number): FeaturedActivity {
   const text = (f: FeaturedField) => (columns[f] === undefined ? null : textOrNull(cellValue(sheet, row, columns[f])));
   const seq = columns.seq === undefined ? null : readCount(cellValue(sheet, row, columns.seq));
   return {
     seq: seq?.status === "ok" ? seq.value : null,
     organizer: text("organizer"),
     held_on: text("held_on"),
+    held_on_date: parseHeldOn(text("held_on"), year),
     place: text("place"),
     name: text("name"),
     intro: text("intro"),

@@ -169,4 +169,19 @@ describe("readInfoForm", () => {
     const reading = readInfoForm(sheetOf([["序号", "姓名"], [1, "张三"]]), limits);
     expect(reading.findings.map((f) => f.code)).toEqual(["info.no_labels"]);
   });
+
+  it("reads headers as clerks reword them, and never takes a header cell for a value", () => {
+    const sheet = sheetOf([
+      ["附件1"],
+      ["2022年职业教育活动周信息采集表"],
+      ["填报单位（盖章）：", null, null, "填报日期：2022年5月12日"],
+      ["学校名称", "联系人姓名", "联系人职务", "联系电话（手机）", "ＱＱ号码", "专栏网址", "电子邮箱"],
+      ["重庆益民技工学校", "李建国", null, "138 1234 5678", "112812581", "https://www.ymjg.cn/hdz/", "112812581@qq.com"],
+      ["活动周工作计划(300字以内)", plan],
+      ["特色活动简介", featured],
+    ]);
+    const { fields, findings } = readInfoForm(sheet, limits);
+    expect(fields).toMatchObject({ unit_name: "重庆益民技工学校", contact_name: "李建国", contact_title: null, mobile: "13812345678", qq: "112812581", website_url: "https://www.ymjg.cn/hdz/", plan_text: plan, featured_text: featured, filler_phone: null });
+    expect(findings.map((f) => [f.code, f.field])).toEqual([["info.missing_field", "contact_title"]]);
+  });
 });

@@ -1,6 +1,6 @@
 import { finding, type Finding } from "../finding.ts";
-import { findLabels, valueBelow, valueRightOf, type LabelHit } from "./label-value.ts";
-import { cellText, columnCount, displayLabel, normalizeLabel, rowCount, type Sheet } from "./sheet.ts";
+import { stampHint, valueBelow, valueRightOf, type LabelHit } from "./label-value.ts";
+import { cellText, columnCount, displayLabel, findLabelCells, isRegionStart, normalizeLabel, rowCount, type Sheet } from "./sheet.ts";
 import { countChars } from "./values.ts";
 
 /** The fields of a 信息采集表 (SPEC §4), as written; null where left empty. */
@@ -33,20 +33,41 @@ export interface InfoFormOptions {
   featuredTextMax: number;
 }
 
-/** Labels by field, matched whole on normalised text; the Sichuan PDF's OCR reads QQ号 as 00号. */
-const labels: Record<InfoField | "reporter_unit", RegExp> = {
-  unit_name: /中职学校|学校名称|单位名称|学校|单位|职业学校|市\(州\)\/职业.*学校|区县\/高职院校.*/u,
-  contact_name: /联系人|联络员/u,
-  contact_title: /职务|职务\/职称|职称/u,
-  mobile: /手机|手机号码?|联系手机|移动电话/u,
-  qq: /[Qq]{2}号?码?|(00|[Oo]{2})号码?/u,
-  website_url: /专题网站.*|.*链接地址|网址|网站/u,
-  plan_text: /(活动周)?(初步考虑|工作计划).*/u,
-  featured_text: /特色活动简介.*/u,
-  filler_name: /(填报|填表)人/u,
-  filler_phone: /联系电话|电话/u,
-  reporter_unit: /(填报|填表)单位(\(盖章\))?/u,
-};
+type LabelField = InfoField | "reporter_unit" | "reporter_date";
+
+/**
+ * Labels by field, matched whole on normalised text, most specific first: 联系电话（手机）is the
+ * mobile, 联系电话 alone the filler's phone. Clerks reword the template (学校名称 for 中职学校,
+ * 联系人手机, ＱＱ号码); the Sichuan PDF's OCR reads QQ号 as 00号.
+ */
+const fieldRules: readonly [LabelField, RegExp][] = [
+  ["reporter_unit", /^(填报|填表)单位(\(盖章\))?$/u],
+  ["reporter_date", /^(填报|填表)?(日期|时间)$/u],
+  ["filler_name", /^(填报|填表)人(姓名)?$/u],
+  ["mobile", /^(联系人)?(手机|手机号码?|联系手机|移动电话)(号码?)?$|^(联系电话|联系方式|电话)\(手机(号码?)?\)$|^手机\((联系)?电话\)$/u],
+  ["filler_phone", /^(联系|填报人)?电话$|^联系方式$/u],
+  ["contact_name", /^(联系人|联络员)(姓名)?$/u],
+  ["contact_title", /^(联系人)?(职务|职称|职务\/职称)$/u],
+  ["qq", /^(联系人)?([Qq]{2}|00|[Oo]{2})(号码?)?$/u],
+  ["website_url", /^(活动周)?(专题网站|专栏|网站|网址|专题网页)|(链接地址|网址|链接)$/u],
+  ["plan_text", /^(活动周)?(初步考虑|工作计划|活动计划|初步计划|工作安排|活动安排)/u],
+  ["featured_text", /^(特色活动简介|特色活动|特色亮点活动简介|特色亮点活动)/u],
+  ["unit_name", /^(中职学校|学校|单位|职业学校|学校全称|中职学校名称|(学校|单位)(\((单位|学校)\))?名称|市\(州\)\/职业.*学校.*|区县\/高职院校.*)$/u],
+];
+/** Longer texts are values: a label is a few words, perhaps with a hint in brackets. */
+const LABEL_MAX = 30;
+
+/** The field a label names, or null when the text is not one of the form's labels. */
+export function infoFieldOf(text: string): LabelField | null {
+  const label = normalizeLabel(text);
+  const bare = label.replace(/(\([^()]*\))+$/u, "");
+  if (bare.length > LABEL_MAX || bare === "") return null;
+  for (const candidate of label === bare ? [label] : [label, bare]) {
+    const rule = fieldRules.find(([, pattern]) => pattern.test(candidate));
+    if (rule) return rule[0];
+  }
+  return null;
+}
 
 const names: Record<InfoField, { name: string; what: string }> = {
   unit_name: { name: "单位名称", what: "学校或单位的全称" },
@@ -69,31 +90,66 @@ const placeholder = /^(无|暂无|没有|\/|-+|—+|－)$/u;
 /** The template's hint beside 活动周初步考虑 and 特色活动简介, often left in place. */
 const hint = /^主要包含/u;
 
-const wholeLabels = Object.values(labels).map((p) => new RegExp(`^(?:${p.source})(?::.*)?$`, "u"));
-
 function isInfoLabel(text: string): boolean {
-  const label = normalizeLabel(text);
-  return wholeLabels.some((p) => p.test(label));
+  return infoFieldOf(text.split(/[:：]/u)[0] ?? text) !== null;
+}
+
+interface InfoLabel {
+  field: LabelField;
+  hit: LabelHit;
+  /** In a row of labels (the template's header): its value is the cell below, never one beside it. */
+  inHeaderRow: boolean;
+}
+
+/** Every label cell of the form, first by row then column; "联系人：张三" carries its value inline. */
+function infoLabels(sheet: Sheet): InfoLabel[] {
+  const cells = findLabelCells(sheet, /.+/u, { toRow: infoSearchRows, maxLength: 120 });
+  const found: { field: LabelField; hit: LabelHit }[] = [];
+  for (const cell of cells) {
+    const colon = cell.text.search(/[:：]/u);
+    const field = infoFieldOf(colon >= 0 ? cell.text.slice(0, colon) : cell.text);
+    if (!field) continue;
+    const after = colon >= 0 ? cell.text.slice(colon + 1).replace(stampHint, "").trim() : "";
+    found.push({ field, hit: { cell, inline: after === "" ? null : after } });
+  }
+  const headerRows = new Set<number>();
+  for (const row of new Set(found.map((f) => f.hit.cell.row))) {
+    const labels = found.filter((f) => f.hit.cell.row === row && f.hit.inline === null).length;
+    let others = 0;
+    for (let c = 0; c < columnCount(sheet); c++) {
+      const text = isRegionStart(sheet, row, c) ? cellText(sheet, row, c) : "";
+      if (text && !isInfoLabel(text)) others++;
+    }
+    if (labels >= 3 && others * 2 < labels) headerRows.add(row);
+  }
+  return found.map((f) => ({ ...f, inHeaderRow: headerRows.has(f.hit.cell.row) }));
 }
 
 /** Reads a 信息采集表: labels above their values (the contact row) or left of them (the texts). */
 export function readInfoForm(sheet: Sheet, options: InfoFormOptions): InfoFormReading {
   const found: Partial<Record<InfoField, string>> = {};
   const shownLabels: Partial<Record<InfoField, string>> = {};
+  const labels = infoLabels(sheet);
   for (const field of Object.keys(names) as InfoField[]) {
-    const hit = findLabels(sheet, labels[field], { toRow: infoSearchRows })[0];
-    if (!hit) continue;
+    const label = labels.find((l) => l.field === field);
+    if (!label) continue;
+    const { hit } = label;
     shownLabels[field] = displayLabel(hit.cell.text.split(/[:：]/u)[0] ?? hit.cell.text);
-    const value = field === "plan_text" || field === "featured_text" ? longTextOf(sheet, hit) : valueOf(sheet, hit);
+    const value = label.inHeaderRow && !hit.inline ? valueUnder(sheet, hit) : field === "plan_text" || field === "featured_text" ? longTextOf(sheet, hit) : valueOf(sheet, hit);
     if (value !== null && !placeholder.test(value.replace(/\s+/gu, ""))) found[field] = value;
   }
   if (Object.keys(shownLabels).length < 3) {
     const message = "没有在表格中找到信息采集表的栏目（如‘联系人’‘手机’）。请使用通知所附的《信息采集表》模板填写后重新发送。";
     return { fields: emptyFields(), findings: [finding("error", "info.no_labels", message)] };
   }
-  const reporterUnit = findLabels(sheet, labels.reporter_unit, { toRow: infoSearchRows })[0];
-  found.unit_name ??= reporterUnit ? (valueOf(sheet, reporterUnit) ?? undefined) : undefined;
+  const reporterUnit = labels.find((l) => l.field === "reporter_unit");
+  found.unit_name ??= reporterUnit ? (valueOf(sheet, reporterUnit.hit) ?? undefined) : undefined;
   return checkInfo(found, shownLabels, options);
+}
+
+/** A header cell's value: the cell under it, unless that is a label too (a header cell is never a value). */
+function valueUnder(sheet: Sheet, hit: LabelHit): string | null {
+  return valueBelow(sheet, hit.cell.range, isInfoLabel)?.text ?? null;
 }
 
 function emptyFields(): InfoFields {

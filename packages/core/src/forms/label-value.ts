@@ -26,7 +26,7 @@ export interface ValueAt {
 }
 
 /** The template's stamp hint: "填报单位（盖章）" with "（盖章）" left beside the name. */
-const stampHint = /[(（]\s*盖\s*章\s*[)）]/gu;
+export const stampHint = /[(（]\s*盖\s*章\s*[)）]/gu;
 
 /**
  * Cells holding a label, matched whole (`label` is anchored for you), alone or followed by

@@ -37,7 +37,9 @@ const totalLabel = /^(合计|总数|小计|总计|共计)$/u;
 
 /** 市级及以上 / 市级及以上媒体报道数 / 市级 → 市; 县(区)级 and 区县级 both → 区县 (order-free). */
 function levelCore(label: string): string {
-  const core = normalizeLabel(label).replace(/媒体报道数?|报道数|媒体|及以上|以上|级|[()/、]/gu, "");
+  // A unit hint at the end (（篇）) says nothing about the level: 市（州）级媒体报道数（篇）is 市(州)级.
+  const bare = normalizeLabel(label).replace(/\((篇|条|次|个|件|篇数)\)$/u, "");
+  const core = bare.replace(/活动周|媒体报道数?|报道数|媒体|及以上|以上|级|[()/、]/gu, "");
   return Array.from(core).sort().join("");
 }
 

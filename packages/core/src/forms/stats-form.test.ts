@@ -257,4 +257,20 @@ describe("readStatsForm", () => {
     expect(reading.rows).toEqual([]);
     expect(reading.findings.map((f) => f.code)).toEqual(["stats.no_data"]);
   });
+
+  it("matches media levels written with full-width brackets and （篇） under a merged parent, with no total column", () => {
+    const sheet = sheetOf(
+      [
+        ["学校名称", "参与活动的教师数", "参与活动的学生数", "学生参与覆盖率", "参与企业数（个）", "参与总人数", "观摩体验活动项目数", "活动周媒体报道数（篇）"],
+        [null, null, null, null, null, null, null, "省级及以上媒体报道数（篇）", "市（州）级媒体报道数（篇）", "县（区）级\n媒体报道数"],
+        [null, "人", "人", "%", "个", "人", "项", "篇", "篇", "篇"],
+        ["四川工程职业技术大学", "120", "1500", "85%", "8", "2000", "6", "2", "5篇", "9"],
+      ],
+      ["A1:A2", "B1:B2", "C1:C2", "D1:D2", "E1:E2", "F1:F2", "G1:G2", "H1:J1"],
+    );
+    const reading = readStatsForm(sheet, { mediaLevels: sichuanLevels });
+    expect(reading.findings).toEqual([]);
+    expect(reading.rows.map((r) => r.row)).toEqual([3]);
+    expect(reading.fields).toMatchObject({ teachers: 120, media_reports_total: 16, media_reports_by_level: { 省级及以上: 2, "市(州)级": 5, "县(区)级": 9 } });
+  });
 });

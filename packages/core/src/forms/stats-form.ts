@@ -106,10 +106,16 @@ function dataRows(sheet: Sheet, from: number, columns: StatsColumns): number[] {
   for (let r = from; r < rowCount(sheet); r++) {
     const first = firstText(sheet, r);
     if (first !== "" && isNoteText(first)) break;
-    if (isReporterRow(sheet, r)) continue;
+    if (isReporterRow(sheet, r) || isUnitsRow(sheet, r, valueColumns)) continue;
     if (valueColumns.some((c) => cellText(sheet, r, c) !== "")) rows.push(r);
   }
   return rows;
+}
+
+/** Units written under the header (人, 个, %, 篇): a row that says how to fill the columns, not figures. */
+function isUnitsRow(sheet: Sheet, row: number, valueColumns: readonly number[]): boolean {
+  const texts = valueColumns.map((c) => cellText(sheet, row, c)).filter((t) => t !== "");
+  return texts.length > 0 && texts.every((t) => /^[(（]?(人|人次|名|个|所|家|项|次|篇|条|场|%|％)[)）]?$/u.test(t));
 }
 
 function firstText(sheet: Sheet, row: number): string {

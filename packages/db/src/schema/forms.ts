@@ -61,6 +61,8 @@ export const featuredActivities = pgTable("featured_activities", {
   seq: integer("seq"),
   organizer: text("organizer"),
   heldOn: text("held_on"),
+  /** The one day `held_on` names, in the campaign's year; null for 5月中旬 or a range. */
+  heldOnDate: date("held_on_date"),
   place: text("place"),
   name: text("name"),
   intro: text("intro"),

@@ -1,0 +1,1 @@
+ALTER TABLE "featured_activities" ADD COLUMN "held_on_date" date;
