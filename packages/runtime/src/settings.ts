@@ -13,8 +13,17 @@ const settingsSchema = z.object({
   BAOSONG_PGLITE_DIR: z.string().default(".baosong/pgdata"),
   /** Campaign files applied by `start` before the services run (comma-separated). */
   BAOSONG_CAMPAIGNS: z.string().optional(),
-  BAOSONG_ROLES: z.string().default("poller,worker,sender,scheduler"),
+  BAOSONG_ROLES: z.string().default("poller,worker,sender,scheduler,web"),
   BAOSONG_QUEUE_PREFIX: z.string().default("baosong"),
+  /** The console (`web` role): one port for pages, downloads, /healthz and /metrics. */
+  BAOSONG_WEB_HOST: z.string().default("127.0.0.1"),
+  BAOSONG_WEB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** "true" or "false" forces the cookies' Secure flag; unset: Secure on TLS requests only. */
+  BAOSONG_WEB_SECURE_COOKIES: z.enum(["true", "false"]).optional(),
+  /** "true" behind a TLS-terminating reverse proxy: trust its X-Forwarded-Proto/For. */
+  BAOSONG_WEB_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  /** Lets Prometheus read /metrics with `Authorization: Bearer …` instead of an admin session. */
+  BAOSONG_METRICS_TOKEN: z.string().min(16).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -30,7 +39,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return parsed.data;
 }
 
-export const roles = ["poller", "worker", "sender", "scheduler"] as const;
+export const roles = ["poller", "worker", "sender", "scheduler", "web"] as const;
 export type Role = (typeof roles)[number];
 
 export function parseRoles(list: string): Role[] {

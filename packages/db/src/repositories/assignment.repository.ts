@@ -4,6 +4,7 @@ import type { Database } from "../client.ts";
 import { campaigns, schools } from "../schema/campaigns.ts";
 import { featuredActivities, infoForms, reports, statsForms } from "../schema/forms.ts";
 import { messages } from "../schema/messages.ts";
+import { recordAudit } from "./console-accounts.repository.ts";
 
 export type AssignmentResult =
   | { ok: true; campaign: string; school: string; previous: string | null; messages: number }
@@ -45,5 +46,23 @@ export async function assignMessage(db: Database, messageId: string, schoolName:
       }
     }
     return { ok: true, campaign: slugs[0]!, school: school.name, previous, messages: found.length };
+  });
+}
+
+/**
+ * A person confirms the school a mail was attributed to by name or form (SPEC §3): it now
+ * counts as attributed by hand, and the decision goes into the audit log in the same transaction.
+ */
+export async function confirmAttribution(db: Database, campaignId: number, messageId: string, actor: string): Promise<{ school: string } | null> {
+  return db.transaction(async (tx) => {
+    const [m] = await tx
+      .select({ id: messages.id, attributedBy: messages.attributedBy, school: schools.name })
+      .from(messages)
+      .innerJoin(schools, eq(schools.id, messages.schoolId))
+      .where(and(eq(messages.campaignId, campaignId), eq(messages.messageId, messageId)));
+    if (!m) return null;
+    await tx.update(messages).set({ attributedBy: "manual" }).where(eq(messages.id, m.id));
+    await recordAudit(tx, { campaignId, actor, action: "message.confirm", target: messageId, before: { attributed_by: m.attributedBy, school: m.school }, after: { attributed_by: "manual", school: m.school } });
+    return { school: m.school };
   });
 }

@@ -4,6 +4,7 @@ import { JobQueues } from "@baosong/queue";
 import { startPollers } from "@baosong/svc-poller";
 import { startScheduler } from "@baosong/svc-scheduler";
 import { startSender } from "@baosong/svc-sender";
+import { startWeb } from "@baosong/svc-web";
 import { startWorker } from "@baosong/svc-worker";
 import type { Runtime } from "@baosong/runtime";
 import type { Role } from "@baosong/runtime";
@@ -14,7 +15,7 @@ export interface Running {
 
 /**
  * `baosong start [ROLE…]`: migrate, apply the campaign files named in BAOSONG_CAMPAIGNS, then
- * run the chosen roles (all four by default) in this process until SIGTERM/SIGINT.
+ * run the chosen roles (all five by default) in this process until SIGTERM/SIGINT.
  */
 export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.ProcessEnv): Promise<Running> {
   const { settings, logger } = rt;
@@ -32,11 +33,20 @@ export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.Proces
   if (chosen.includes("worker")) stops.push(startWorker({ ...common, queues }).stop);
   if (chosen.includes("scheduler")) stops.push((await startScheduler({ ...common, queues })).stop);
   if (chosen.includes("poller")) stops.push((await startPollers({ ...common, queues, env })).stop);
+  if (chosen.includes("web")) stops.push((await startWeb({ ...common, host: settings.BAOSONG_WEB_HOST, port: settings.BAOSONG_WEB_PORT, settings: webSettings(settings) })).stop);
   logger.info({ msg: "baosong running", roles: chosen, embeddedDatabase: rt.embedded });
   return {
     async stop() {
       for (const stop of stops.reverse()) await stop();
       await queues.close();
     },
+  };
+}
+
+function webSettings(s: Runtime["settings"]) {
+  return {
+    secureCookies: s.BAOSONG_WEB_SECURE_COOKIES === undefined ? undefined : s.BAOSONG_WEB_SECURE_COOKIES === "true",
+    trustProxy: s.BAOSONG_WEB_TRUST_PROXY === "true",
+    metricsToken: s.BAOSONG_METRICS_TOKEN,
   };
 }
