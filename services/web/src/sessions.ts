@@ -58,10 +58,18 @@ export function registerSessions(app: FastifyInstance, o: SessionOptions): void 
       if (req.method === "GET" && (req.headers.accept ?? "").includes("text/html")) return reply.redirect(`/login?next=${encodeURIComponent(req.url)}`);
       return reply.code(401).type("text/plain; charset=utf-8").send("请先登录。");
     }
-    // bull-board's own requests carry no form token: SameSite=Strict and a same-origin check guard them.
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      const ok = path.startsWith("/ops/queues/") ? sameOrigin(req) : sameToken(csrfOf(req), req.session.csrfToken);
-      if (!ok) return reply.code(403).type("text/html; charset=utf-8").send(page({ title: "请求被拒绝", user: null }, html`<div class="alert">页面已过期或请求来源不明，操作没有执行。请返回上一页，刷新后再试。</div>`));
+  });
+
+  // After the body is parsed (onRequest has none yet): every action of a session carries its token.
+  // bull-board's own requests carry no form token: SameSite=Strict and a same-origin check guard them.
+  app.addHook("preHandler", async (req, reply) => {
+    const path = req.url.split("?")[0]!;
+    // The login form has its own token (a cookie of the login page): a session may not exist yet.
+    if (req.method === "GET" || req.method === "HEAD" || !req.session || path === "/login") return;
+    const ok = path.startsWith("/ops/queues/") ? sameOrigin(req) : sameToken(csrfOf(req), req.session.csrfToken);
+    if (!ok) {
+      req.log.warn({ msg: "console action refused: bad CSRF token", action: "console.csrf", path });
+      return reply.code(403).type("text/html; charset=utf-8").send(page({ title: "请求被拒绝", user: null }, html`<div class="alert">页面已过期或请求来源不明，操作没有执行。请返回上一页，刷新后再试。</div>`));
     }
   });
 
