@@ -254,6 +254,37 @@ describe("the clerk's console", () => {
     expect(await cell("重庆益民技工学校", 1).getAttribute("data-status")).toBe("late");
   });
 
+  it("re-runs a mail's understanding without losing the clerk's assignment, and resends a 回执 once", async () => {
+    await page.goto(`${base}/c/${SLUG}/pending`);
+    await page.fill('form[action$="/reprocess"] input[name="message_id"]', "stranger-stats@163.com");
+    await page.click('form[action$="/reprocess"] button');
+    await page.waitForURL(/pending\?(done|error)=/);
+    expect(await page.locator(".flash, .alert").textContent()).toBe("已重新识别：现为 重庆益民技工学校。");
+    const { rows } = await t.pool.query("select school, attributed_by from dashboard.messages where message_id = 'stranger-stats@163.com'");
+    expect(rows).toEqual([{ school: "重庆益民技工学校", attributed_by: "manual" }]);
+
+    const csrf = await page.inputValue('form[action$="/resend"] input[name="_csrf"]');
+    const nonce = await page.inputValue('form[action$="/resend"] input[name="nonce"]');
+    await page.fill('form[action$="/resend"] input[name="message_id"]', "info-form-2022@rczj.example.cn");
+    await page.click('form[action$="/resend"] button');
+    await page.waitForURL(/pending\?(done|error)=/);
+    expect(await page.locator(".flash, .alert").textContent()).toBe("回执将重新发送至 rczj@example.cn。");
+    // The same form sent twice (a double click) queues nothing more.
+    const again = await fetch(`${base}/c/${SLUG}/resend`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { cookie: await sessionCookie(), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ _csrf: csrf, nonce, message_id: "info-form-2022@rczj.example.cn" }),
+    });
+    expect(again.status).toBe(303);
+    const [first, second] = await peer.waitFor(2, 60_000);
+    expect(second!.parsed.subject).toBe(first!.parsed.subject);
+    expect(second!.parsed.inReplyTo).toBe("<info-form-2022@rczj.example.cn>");
+    expect((await t.pool.query("select count(*)::int as n from outbox where dedupe_key like '%:resend:%'")).rows[0].n).toBe(1);
+    const actions = (await t.pool.query("select action from audit_log order by id")).rows.map((r) => r.action);
+    expect(actions).toEqual(["message.assign", "message.reprocess", "ack.resend"]);
+  });
+
   it("exports the campaign as a zip with an index workbook, and the digest workbook", async () => {
     await page.goto(`${base}/c/${SLUG}/export`);
     await screenshot("export");

@@ -11,3 +11,4 @@ export * from "./repositories/schedule.repository.ts";
 export * from "./repositories/assignment.repository.ts";
 export * from "./repositories/console-accounts.repository.ts";
 export * from "./repositories/console-views.repository.ts";
+export * from "./repositories/acknowledgement-resend.repository.ts";

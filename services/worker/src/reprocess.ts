@@ -1,5 +1,5 @@
 import { DocumentParser } from "@baosong/documents";
-import { findStoredMails, recordAudit } from "@baosong/db";
+import { assignMessage, findStoredMails, recordAudit } from "@baosong/db";
 import { fileIngest, type IngestDeps } from "./ingest.ts";
 
 export type ReprocessResult =
@@ -38,7 +38,12 @@ export async function reprocessMessage(d: IngestDeps, messageId: string, actor: 
     };
     await fileIngest(d, parser, data, null, true);
   }
-  const [now] = await findStoredMails(d.db, messageId, campaigns[0]);
+  let [now] = await findStoredMails(d.db, messageId, campaigns[0]);
+  // A person's assignment stands unless the mail now names its school by itself.
+  if (before!.attributedBy === "manual" && before!.school && now!.status === "unattributed") {
+    await assignMessage(d.db, messageId, before!.school, campaigns[0]);
+    [now] = await findStoredMails(d.db, messageId, campaigns[0]);
+  }
   const after = { school: now!.school, status: now!.status, attributedBy: now!.attributedBy };
   await recordAudit(d.db, { campaignId: found[0]!.campaignId, actor, action: "message.reprocess", target: messageId.trim().replace(/^<|>$/g, ""), before, after });
   return { ok: true, campaign: campaigns[0]!, before: before!, after };
