@@ -16,7 +16,8 @@ export interface HealthDeps {
   now(): Date;
 }
 
-const within = <T>(ms: number, p: Promise<T>) =>
+/** A queue or Redis call that waits for a Redis that is down would hang a page: give up after `ms`. */
+export const within = <T>(ms: number, p: Promise<T>) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 
 /** /healthz: Postgres, Redis and each mailbox's freshness; any failure makes the whole unhealthy. */

@@ -52,7 +52,10 @@ export function page(f: PageFrame, body: Html): string {
         ["export", `/c/${c}/export`, true],
         ["ops", "/ops", f.user?.role === "admin"],
       ]
-    : [["ops", "/ops", f.user?.role === "admin"]];
+    : [
+        ["overview", "/", true],
+        ["ops", "/ops", f.user?.role === "admin"],
+      ];
   const names: Record<string, string> = { overview: "总览", pending: "待处理", export: "导出", ops: "运维" };
   const nav = f.user
     ? html`<nav><a class="brand" href="/">报送</a>${links

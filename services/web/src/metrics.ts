@@ -1,6 +1,7 @@
 import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { messageCounts, outboxCounts, type Database } from "@baosong/db";
 import type { JobQueues } from "@baosong/queue";
+import { within } from "./health.ts";
 
 export const queueNames = ["ingest", "send", "schedule"] as const;
 
@@ -39,7 +40,7 @@ export function consoleMetrics(db: Database, queues: JobQueues): Registry {
     async collect() {
       this.reset();
       for (const name of queueNames) {
-        const counts = await queues.queue(name).getJobCounts("waiting", "active", "delayed", "failed", "completed");
+        const counts = await within(2000, queues.queue(name).getJobCounts("waiting", "active", "delayed", "failed", "completed")).catch(() => ({}));
         for (const [state, n] of Object.entries(counts)) this.set({ queue: name, state }, n);
       }
     },

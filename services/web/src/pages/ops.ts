@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { campaignMailboxes, outboxFailures } from "@baosong/db";
 import { dateTime, html, page } from "../html.ts";
 import type { ConsoleContext } from "../console-context.ts";
-import { checkHealth, type HealthDeps } from "../health.ts";
+import { checkHealth, within, type HealthDeps } from "../health.ts";
 import { queueNames } from "../metrics.ts";
 import { allowed, refuse } from "../sessions.ts";
 
@@ -12,7 +12,7 @@ export function registerOps(app: FastifyInstance, ctx: ConsoleContext, health: H
     if (!allowed(req, "admin")) return refuse(reply, req);
     const [mailboxes, failures, checks] = await Promise.all([campaignMailboxes(ctx.db), outboxFailures(ctx.db), checkHealth(health)]);
     const depths = await Promise.all(
-      queueNames.map(async (q) => ({ q, c: await ctx.queues.queue(q).getJobCounts("waiting", "active", "delayed", "failed").catch(() => null) })),
+      queueNames.map(async (q) => ({ q, c: await within(2000, ctx.queues.queue(q).getJobCounts("waiting", "active", "delayed", "failed")).catch(() => null) })),
     );
     const body = html`<h1>运维</h1>
       <h2>健康检查</h2><div class="scroll"><table id="health"><tr><th>项目</th><th>状态</th><th>说明</th></tr>${checks.map(
