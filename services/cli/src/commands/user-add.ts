@@ -44,7 +44,10 @@ export function readPasswordFromStdin(): Promise<string> {
   if (!input.isTTY) {
     return new Promise((resolve) => {
       const rl = createInterface({ input, terminal: false });
-      rl.once("line", (line) => (rl.close(), resolve(line)));
+      rl.once("line", (line) => {
+        resolve(line); // before close(): it emits "close" at once, which would resolve ""
+        rl.close();
+      });
       rl.once("close", () => resolve(""));
     });
   }
