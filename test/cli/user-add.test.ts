@@ -1,3 +1,5 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findConsoleUser } from "@baosong/db";
 import { loadSettings, openRuntime, userAddCommand, type Runtime } from "@baosong/svc-cli";
@@ -44,5 +46,13 @@ describe("baosong user add", () => {
     expect((await run(["lisi", "--role", "boss"], "long-enough-1")).code).toBe(2);
     expect((await run(["--role", "clerk"], "long-enough-1")).code).toBe(2);
     expect(await findConsoleUser(rt.database.db, "lisi")).toBeNull();
+  });
+
+  it("reads the password from piped stdin, without its newline", () => {
+    const module = join(import.meta.dirname, "../../services/cli/src/password-input.ts");
+    const script = `import { readPasswordFromStdin } from ${JSON.stringify(module)}; process.stdout.write(JSON.stringify(await readPasswordFromStdin()));`;
+    const run = (input: string) => spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { input, encoding: "utf8" }).stdout;
+    expect(run("长城-长江-黄河-2026\n")).toBe(JSON.stringify("长城-长江-黄河-2026"));
+    expect(run("no-newline-at-end")).toBe(JSON.stringify("no-newline-at-end"));
   });
 });
