@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import { createBullBoard } from "@bull-board/api";
@@ -52,7 +52,8 @@ export async function buildConsole(d: WebDeps): Promise<Console> {
   const app = Fastify({
     loggerInstance: d.logger.child({ role: "web" }) as unknown as FastifyBaseLogger,
     trustProxy: s.trustProxy ?? false,
-    disableRequestLogging: true,
+    // One line per request would drown the worker's log; failures are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
     // Chinese school names in paths are percent-encoded UTF-8 and can be long.
     routerOptions: { maxParamLength: 500 },
   });

@@ -4,7 +4,6 @@ import { JobQueues } from "@baosong/queue";
 import { startPollers } from "@baosong/svc-poller";
 import { startScheduler } from "@baosong/svc-scheduler";
 import { startSender } from "@baosong/svc-sender";
-import { startWeb } from "@baosong/svc-web";
 import { startWorker } from "@baosong/svc-worker";
 import type { Runtime } from "@baosong/runtime";
 import type { Role } from "@baosong/runtime";
@@ -33,7 +32,8 @@ export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.Proces
   if (chosen.includes("worker")) stops.push(startWorker({ ...common, queues }).stop);
   if (chosen.includes("scheduler")) stops.push((await startScheduler({ ...common, queues })).stop);
   if (chosen.includes("poller")) stops.push((await startPollers({ ...common, queues, env })).stop);
-  if (chosen.includes("web")) stops.push((await startWeb({ ...common, host: settings.BAOSONG_WEB_HOST, port: settings.BAOSONG_WEB_PORT, settings: webSettings(settings) })).stop);
+  // Loaded only for the web role: fastify, bull-board and exceljs slow the start of the others.
+  if (chosen.includes("web")) stops.push((await (await import("@baosong/svc-web")).startWeb({ ...common, host: settings.BAOSONG_WEB_HOST, port: settings.BAOSONG_WEB_PORT, settings: webSettings(settings) })).stop);
   logger.info({ msg: "baosong running", roles: chosen, embeddedDatabase: rt.embedded });
   return {
     async stop() {
