@@ -77,6 +77,8 @@ describe("README: Without Docker", () => {
       COREPACK_INTEGRITY_KEYS: "0",
       DATABASE_URL: withDatabase(adminUrl, database),
       BAOSONG_QUEUE_PREFIX: prefix,
+      // The console of `pnpm start` on a port of its own, not the 8080 another run may hold.
+      BAOSONG_WEB_PORT: "0",
       LOG_LEVEL: "info",
     };
     const sh = (line: string) => runProcess("bash", ["-c", line], { cwd: dir, env }).then((r) => ({ code: r.code, out: r.stdout + r.stderr }));

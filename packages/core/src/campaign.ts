@@ -135,6 +135,8 @@ export const campaignSchema = z
     acknowledgements: acknowledgements.default({ enabled: true, allow_unknown_senders: false, max_per_sender_per_hour: 5 }),
     officials: z.array(official).default([]),
     digest: z.strictObject({ at: clock.default("20:00") }).default({ at: "20:00" }),
+    /** Where the console is reached (https://…): the digest links to it. */
+    web: z.strictObject({ base_url: z.url({ protocol: /^https?$/ }) }).optional(),
     requirements: z.array(requirement).default([]),
     schools: z.array(school).min(1),
   })

@@ -10,3 +10,6 @@ export * from "./repositories/receipts.repository.ts";
 export * from "./repositories/forms.repository.ts";
 export * from "./repositories/schedule.repository.ts";
 export * from "./repositories/assignment.repository.ts";
+export * from "./repositories/console-accounts.repository.ts";
+export * from "./repositories/console-views.repository.ts";
+export * from "./repositories/acknowledgement-resend.repository.ts";

@@ -18,8 +18,17 @@ const settingsSchema = z.object({
   BAOSONG_PGLITE_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** Campaign files applied by `start` before the services run (comma-separated). */
   BAOSONG_CAMPAIGNS: optional(z.string()),
-  BAOSONG_ROLES: z.string().default("poller,worker,sender,scheduler"),
+  BAOSONG_ROLES: z.string().default("poller,worker,sender,scheduler,web"),
   BAOSONG_QUEUE_PREFIX: z.string().default("baosong"),
+  /** The console (`web` role): one port for pages, downloads, /healthz and /metrics. */
+  BAOSONG_WEB_HOST: z.string().default("127.0.0.1"),
+  BAOSONG_WEB_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** "true" or "false" forces the cookies' Secure flag; unset: Secure on TLS requests only. */
+  BAOSONG_WEB_SECURE_COOKIES: optional(z.enum(["true", "false"])),
+  /** "true" behind a TLS-terminating reverse proxy: trust its X-Forwarded-Proto/For. */
+  BAOSONG_WEB_TRUST_PROXY: z.enum(["true", "false"]).default("false"),
+  /** Lets Prometheus read /metrics with `Authorization: Bearer …` instead of an admin session. */
+  BAOSONG_METRICS_TOKEN: optional(z.string().min(16)),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -35,7 +44,7 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return parsed.data;
 }
 
-export const roles = ["poller", "worker", "sender", "scheduler"] as const;
+export const roles = ["poller", "worker", "sender", "scheduler", "web"] as const;
 export type Role = (typeof roles)[number];
 
 export function parseRoles(list: string): Role[] {

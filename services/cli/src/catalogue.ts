@@ -60,6 +60,33 @@ export const commands: Command[] = [
     },
   },
   {
+    name: ["reprocess"],
+    usage: "reprocess MESSAGE-ID [--campaign SLUG]",
+    summary: { zh: "按当前名册和活动设置重新识别一封邮件（可重复执行，不重发回执）", en: "re-run a stored mail's understanding with the current roster and campaign (idempotent; no second 回执)" },
+    details: {
+      zh: ["名册或活动设置改动后使用；管理员的手工登记会保留，除非邮件本身已能识别学校。操作记入审计日志。"],
+      en: ["For after the roster or campaign changed; an admin's assignment stands unless the mail now names its school itself. Written to the audit log."],
+    },
+    async run(ctx) {
+      const { reprocessCommand } = await import("./commands/reprocess.ts");
+      return ctx.withRuntime((rt) => reprocessCommand(rt, ctx.args, ctx.out));
+    },
+  },
+  {
+    name: ["user", "add"],
+    usage: "user add USERNAME --role official|clerk|admin [--name NAME]",
+    summary: { zh: "创建或重置管理后台账号（密码从标准输入读取）", en: "create or reset a console account (password read from stdin)" },
+    details: {
+      zh: ["official 只读；clerk 查看与处理；admin 全部，含运维。重置后该账号原有的登录失效。", "例：echo '至少十个字符的密码' | baosong user add zhangsan --role clerk --name 张三"],
+      en: ["official: read; clerk: read and repair; admin: everything, operations too. A reset ends the account's sessions.", "e.g. echo 'a password of 10+ characters' | baosong user add zhangsan --role clerk --name 张三"],
+    },
+    async run(ctx) {
+      const { userAddCommand } = await import("./commands/user-add.ts");
+      const { readPasswordFromStdin } = await import("./password-input.ts");
+      return ctx.withRuntime((rt) => userAddCommand(rt, ctx.args, ctx.out, readPasswordFromStdin));
+    },
+  },
+  {
     name: ["doctor"],
     usage: "doctor",
     summary: { zh: "检查 PostgreSQL、Redis、各邮箱 IMAP 和 SMTP 登录，每项一行", en: "check Postgres, Redis, every mailbox's IMAP and the SMTP login, one line each" },
@@ -83,11 +110,11 @@ export const commands: Command[] = [
   },
   {
     name: ["start"],
-    usage: "start [poller] [worker] [sender] [scheduler]",
+    usage: "start [poller] [worker] [sender] [scheduler] [web]",
     summary: { zh: "运行所选角色（默认全部，或 BAOSONG_ROLES），直到 SIGTERM/SIGINT", en: "run the chosen roles (default: all, or BAOSONG_ROLES) until SIGTERM/SIGINT" },
     details: {
-      zh: ["未设置 DATABASE_URL 时使用内置数据库 PGlite，并在日志中给出其地址。"],
-      en: ["Without DATABASE_URL it uses the embedded PGlite database and logs its address."],
+      zh: ["web 为管理后台（BAOSONG_WEB_PORT，默认 8080）。未设置 DATABASE_URL 时使用内置数据库 PGlite，并在日志中给出其地址。"],
+      en: ["web is the console (BAOSONG_WEB_PORT, 8080 by default). Without DATABASE_URL it uses the embedded PGlite database and logs its address."],
     },
     async run(ctx) {
       const { parseRoles } = await import("@baosong/runtime");

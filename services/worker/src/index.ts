@@ -1,2 +1,3 @@
 export * from "./ingest.ts";
 export * from "./worker.ts";
+export * from "./reprocess.ts";

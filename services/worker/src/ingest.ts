@@ -52,9 +52,13 @@ export const createIngestProcessor = (d: IngestDeps) => {
   return (job: Job) => ingest(d, parser, job);
 };
 
-async function ingest(d: IngestDeps, parser: DocumentParser, job: Job): Promise<{ messageRowId: number; created: boolean }> {
-  const data = jobs["mail.ingest"].schema.parse(job.data);
-  const log = d.logger.child({ job: job.id, mailbox: data.mailboxId, uid: data.uid });
+function ingest(d: IngestDeps, parser: DocumentParser, job: Job): Promise<{ messageRowId: number; created: boolean }> {
+  return fileIngest(d, parser, jobs["mail.ingest"].schema.parse(job.data), job.id ?? null, false);
+}
+
+/** Understands and files one stored mail; with `replace` its earlier filing is redone (`baosong reprocess`). */
+export async function fileIngest(d: IngestDeps, parser: DocumentParser, data: IngestJob, jobId: string | null, replace: boolean): Promise<{ messageRowId: number; created: boolean }> {
+  const log = d.logger.child({ job: jobId, mailbox: data.mailboxId, uid: data.uid });
   if (!(await d.blobs.has(data.rawKey))) {
     throw new UnrecoverableError(`raw message ${data.rawKey} is missing from the blob store`);
   }
@@ -83,6 +87,7 @@ async function ingest(d: IngestDeps, parser: DocumentParser, job: Job): Promise<
       await saveForms(tx, { campaignId: ctx.id, messageId: messageRowId, schoolId: plan.attribution.schoolId, submittedAt: receivedAt }, [...plan.documents, ...bodyReport(plan)], documentIds);
       await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId, now: d.now?.() ?? new Date() });
     },
+    { replace },
   );
 
   const ack = await acknowledgementOf(d.db, result.messageRowId);

@@ -131,6 +131,8 @@ export interface DigestFrame {
   now: Date;
   matrix: StatusMatrix;
   mediaLevels: string[];
+  /** The campaign's page in the console (`web.base_url`), when one is configured. */
+  consoleUrl?: string;
 }
 
 export function digestFrame(campaign: Campaign, planned: PlannedDigest, statuses: readonly SchoolStatus[], now: Date): DigestFrame {
@@ -143,5 +145,6 @@ export function digestFrame(campaign: Campaign, planned: PlannedDigest, statuses
     now,
     matrix: statusMatrix(campaign, statuses, now),
     mediaLevels: mediaLevelsOf(campaign),
+    ...(campaign.web && { consoleUrl: `${campaign.web.base_url.replace(/\/+$/, "")}/c/${encodeURIComponent(campaign.slug)}` }),
   };
 }

@@ -76,7 +76,8 @@ function overview(d: DigestInput): MailBlock[] {
     `情况统计表：已收到${d.stats.length}所学校（共${d.matrix.rows.length}所）。`,
   ];
   const unattributed = d.submissions.length - attributed.length;
-  if (unattributed) items.push(`另有${unattributed}份材料无法确认来自哪所学校，请在管理后台处理。`);
+  if (unattributed) items.push(`另有${unattributed}份材料无法确认来自哪所学校，请在管理后台处理${d.consoleUrl ? `：${d.consoleUrl}/pending` : "。"}`);
+  if (d.consoleUrl) items.push(`管理后台（各校材料、下载与处理）：${d.consoleUrl}`);
   return [{ kind: "h", text: "概况" }, { kind: "list", items }];
 }
 

@@ -1,9 +1,10 @@
 import { and, eq } from "drizzle-orm";
 import { normalize } from "@baosong/core";
-import type { Database } from "../client.ts";
-import { campaigns, schools } from "../schema/campaigns.ts";
+import type { Database, Executor } from "../client.ts";
+import { campaigns, mailReceipts, schools } from "../schema/campaigns.ts";
 import { featuredActivities, infoForms, reports, statsForms } from "../schema/forms.ts";
 import { messages } from "../schema/messages.ts";
+import { recordAudit } from "./console-accounts.repository.ts";
 
 export type AssignmentResult =
   | { ok: true; campaign: string; school: string; previous: string | null; messages: number }
@@ -46,4 +47,64 @@ export async function assignMessage(db: Database, messageId: string, schoolName:
     }
     return { ok: true, campaign: slugs[0]!, school: school.name, previous, messages: found.length };
   });
+}
+
+/**
+ * A person confirms the school a mail was attributed to by name or form (SPEC §3): it now
+ * counts as attributed by hand, and the decision goes into the audit log in the same transaction.
+ */
+export async function confirmAttribution(db: Database, campaignId: number, messageId: string, actor: string): Promise<{ school: string } | null> {
+  return db.transaction(async (tx) => {
+    const [m] = await tx
+      .select({ id: messages.id, attributedBy: messages.attributedBy, school: schools.name })
+      .from(messages)
+      .innerJoin(schools, eq(schools.id, messages.schoolId))
+      .where(and(eq(messages.campaignId, campaignId), eq(messages.messageId, messageId)));
+    if (!m) return null;
+    await tx.update(messages).set({ attributedBy: "manual" }).where(eq(messages.id, m.id));
+    await recordAudit(tx, { campaignId, actor, action: "message.confirm", target: messageId, before: { attributed_by: m.attributedBy, school: m.school }, after: { attributed_by: "manual", school: m.school } });
+    return { school: m.school };
+  });
+}
+
+export interface StoredMail {
+  campaignId: number;
+  campaign: string;
+  mailboxId: number;
+  rawKey: string;
+  rawSha256: string;
+  sizeBytes: number;
+  receivedAt: Date;
+  uidValidity: number;
+  uid: number;
+  school: string | null;
+  status: string;
+  attributedBy: string;
+}
+
+/** What a re-run of a mail's understanding starts from: its raw bytes as received, found by Message-ID. */
+export async function findStoredMails(db: Executor, messageId: string, campaignSlug?: string): Promise<StoredMail[]> {
+  const id = messageId.trim().replace(/^<|>$/g, "");
+  const rows = await db
+    .select({
+      campaignId: messages.campaignId,
+      campaign: campaigns.slug,
+      mailboxId: messages.mailboxId,
+      rawKey: messages.rawKey,
+      rawSha256: messages.rawSha256,
+      sizeBytes: messages.sizeBytes,
+      receivedAt: messages.receivedAt,
+      uidValidity: mailReceipts.uidValidity,
+      uid: mailReceipts.uid,
+      school: schools.name,
+      status: messages.status,
+      attributedBy: messages.attributedBy,
+    })
+    .from(messages)
+    .innerJoin(campaigns, eq(campaigns.id, messages.campaignId))
+    .leftJoin(schools, eq(schools.id, messages.schoolId))
+    .leftJoin(mailReceipts, and(eq(mailReceipts.mailboxId, messages.mailboxId), eq(mailReceipts.rawSha256, messages.rawSha256)))
+    .where(campaignSlug ? and(eq(messages.messageId, id), eq(campaigns.slug, campaignSlug)) : eq(messages.messageId, id));
+  // A mail filed without an IMAP receipt (a test, an import) has no UID: 0 stands for none.
+  return rows.map((r) => ({ ...r, uidValidity: r.uidValidity ?? 0, uid: r.uid ?? 0 }));
 }

@@ -28,8 +28,10 @@ export async function fileMessage(
   found: readonly NewFinding[],
   links: readonly NewLargeAttachment[],
   then: (tx: Executor, messageRowId: number, documentIds: ReadonlyMap<number, number>) => Promise<void>,
+  options: { replace?: boolean } = {},
 ): Promise<FilingResult> {
   return db.transaction(async (tx) => {
+    const answered = options.replace ? await removeFiling(tx, message.mailboxId, message.rawSha256) : [];
     const [inserted] = await tx
       .insert(messages)
       .values(message)
@@ -65,8 +67,22 @@ export async function fileMessage(
     }
     if (links.length) await tx.insert(largeAttachments).values(links.map((l) => ({ ...l, messageId: messageRowId })));
     await then(tx, messageRowId, ids);
+    // The 回执 already sent for this mail stays the answer to it (its dedupe key kept it from being queued again).
+    if (answered.length) await tx.update(outbox).set({ relatedMessageId: messageRowId, schoolId: message.schoolId ?? null }).where(inArray(outbox.id, answered));
     return { messageRowId, created: true };
   });
+}
+
+/**
+ * `baosong reprocess`: the earlier filing of a mail goes (documents, findings, forms follow by
+ * cascade) in the same transaction that files it anew. Returns the outbox rows that answered it.
+ */
+async function removeFiling(tx: Executor, mailboxId: number, rawSha256: string): Promise<number[]> {
+  const [old] = await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.mailboxId, mailboxId), eq(messages.rawSha256, rawSha256)));
+  if (!old) return [];
+  const answered = await tx.select({ id: outbox.id }).from(outbox).where(eq(outbox.relatedMessageId, old.id));
+  await tx.delete(messages).where(eq(messages.id, old.id));
+  return answered.map((r) => r.id);
 }
 
 /** The 回执 outbox row of a filed message, to re-enqueue it when a job ran twice. */

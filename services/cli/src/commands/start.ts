@@ -13,7 +13,7 @@ export interface Running {
 
 /**
  * `baosong start [ROLE…]`: migrate, apply the campaign files named in BAOSONG_CAMPAIGNS, then
- * run the chosen roles (all four by default) in this process until SIGTERM/SIGINT.
+ * run the chosen roles (all five by default) in this process until SIGTERM/SIGINT.
  */
 export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.ProcessEnv): Promise<Running> {
   const { settings, logger } = rt;
@@ -31,6 +31,8 @@ export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.Proces
   if (chosen.includes("worker")) stops.push(startWorker({ ...common, queues }).stop);
   if (chosen.includes("scheduler")) stops.push((await startScheduler({ ...common, queues })).stop);
   if (chosen.includes("poller")) stops.push((await startPollers({ ...common, queues, env })).stop);
+  // Loaded only for the web role: fastify, bull-board and exceljs slow the start of the others.
+  if (chosen.includes("web")) stops.push((await (await import("@baosong/svc-web")).startWeb({ ...common, host: settings.BAOSONG_WEB_HOST, port: settings.BAOSONG_WEB_PORT, settings: webSettings(settings) })).stop);
   logger.info({ msg: "baosong running", roles: chosen, embeddedDatabase: rt.embedded !== null, ...(rt.embedded && { database: rt.embedded.url }) });
   return {
     async stop() {
@@ -53,4 +55,12 @@ export async function runRoles(settings: Settings, roles: Role[]): Promise<numbe
   await running.stop();
   await rt.close();
   return 0;
+}
+
+function webSettings(s: Runtime["settings"]) {
+  return {
+    secureCookies: s.BAOSONG_WEB_SECURE_COOKIES === undefined ? undefined : s.BAOSONG_WEB_SECURE_COOKIES === "true",
+    trustProxy: s.BAOSONG_WEB_TRUST_PROXY === "true",
+    metricsToken: s.BAOSONG_METRICS_TOKEN,
+  };
 }
