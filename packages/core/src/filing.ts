@@ -11,6 +11,7 @@ import { understandFile, type FileContent, type FileUnderstanding } from "./file
 import { finding, type Finding } from "./finding.ts";
 import { markSignedCopies } from "./signed-copy.ts";
 import { readSenderAuth, type SenderAuth } from "./sender-auth.ts";
+import { replyAddressFor } from "./reply-address.ts";
 
 /** What the mail adapter read from a raw message; no I/O handles, just facts. */
 export interface MailFacts {
@@ -46,7 +47,7 @@ export interface FilingPlan {
   documents: FiledDocument[];
   /** Findings about the message as a whole, or about a part by its position. */
   findings: (Finding & { position: number | null })[];
-  /** Where a 回执 would go: Reply-To, else From. */
+  /** Where a 回执 would go: From, or Reply-To when it is a roster address of the same school. */
   replyAddress: string | null;
   senderOnRoster: boolean;
   largeAttachments: LargeAttachmentLink[];
@@ -117,7 +118,7 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
     status: attribution.schoolId === null ? "unattributed" : "filed",
     documents,
     findings,
-    replyAddress: mail.replyTo ?? mail.fromAddress,
+    replyAddress: replyAddressFor(mail, attribution, roster),
     senderOnRoster,
     largeAttachments,
     bodyArticle: article && {

@@ -9,3 +9,4 @@ export * from "./repositories/receipts.repository.ts";
 export * from "./repositories/forms.repository.ts";
 export * from "./repositories/schedule.repository.ts";
 export * from "./repositories/assignment.repository.ts";
+export * from "./repositories/ack-cap.repository.ts";

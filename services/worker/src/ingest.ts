@@ -13,7 +13,7 @@ import {
 } from "@baosong/core";
 import {
   acknowledgementOf,
-  countRecentToAddress,
+  acksInReceivedHour,
   enqueueOutbox,
   fileMessage,
   loadCampaignContext,
@@ -81,7 +81,7 @@ async function ingest(d: IngestDeps, parser: DocumentParser, job: Job): Promise<
     plan.largeAttachments,
     async (tx, messageRowId, documentIds) => {
       await saveForms(tx, { campaignId: ctx.id, messageId: messageRowId, schoolId: plan.attribution.schoolId, submittedAt: receivedAt }, plan.documents, documentIds);
-      await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId, now: d.now?.() ?? new Date() });
+      await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId });
     },
   );
 
@@ -181,13 +181,12 @@ interface AckArgs {
   schoolName: string | null;
   receivedAt: Date;
   messageRowId: number;
-  now: Date;
 }
 
 async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<void> {
   const settings = a.ctx.acknowledgements;
   const to = a.plan.replyAddress;
-  const sentLastHour = to ? await countRecentToAddress(tx, to, "ack", new Date(a.now.getTime() - 3600_000)) : 0;
+  const sentLastHour = to ? await acksInReceivedHour(tx, to, a.receivedAt) : 0;
   const suppressed = ackSuppression({
     enabled: settings.enabled,
     autoReply: a.plan.autoReply,
