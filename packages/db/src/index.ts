@@ -10,3 +10,4 @@ export * from "./repositories/forms.repository.ts";
 export * from "./repositories/schedule.repository.ts";
 export * from "./repositories/assignment.repository.ts";
 export * from "./repositories/ack-cap.repository.ts";
+export * from "./repositories/budgets.repository.ts";

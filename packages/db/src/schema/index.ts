@@ -2,3 +2,4 @@ export * from "./campaigns.ts";
 export * from "./messages.ts";
 export * from "./forms.ts";
 export * from "./scheduler.ts";
+export * from "./budgets.ts";
