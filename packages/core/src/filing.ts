@@ -99,7 +99,8 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
     activityDay: activityDayOf({ subject: mail.subject, filename: mail.parts.find((p) => p.position === f.position)!.filename, receivedDay, period: campaign.period }).day,
   }));
   const from = mail.fromAddress?.toLowerCase() ?? "";
-  const senderOnRoster = Boolean(from) && roster.some((s) => s.senders.some((a) => a.toLowerCase() === from));
+  // A roster address that failed DMARC is not the school's: no 回执 goes to it as if it were.
+  const senderOnRoster = Boolean(from) && auth !== "fail" && roster.some((s) => s.senders.some((a) => a.toLowerCase() === from));
 
   const findings: FilingPlan["findings"] = [
     ...mail.problems.map((p) => ({ ...problemFinding(p, campaign), position: null })),
