@@ -8,6 +8,13 @@ export interface UnpackLimits {
   maxUnpackedBytes: number;
   /** Bytes of one member. */
   maxMemberBytes: number;
+  /**
+   * A compression-ratio rule against bombs: a member may not unpack to more than `maxRatio`
+   * times its packed size, nor the whole tree to more than `maxRatio` times the attachment,
+   * once past `ratioMinBytes` (small files of one repeated byte are harmless).
+   */
+  maxRatio: number;
+  ratioMinBytes: number;
 }
 
 const GiB = 1024 ** 3;
@@ -17,4 +24,6 @@ export const defaultUnpackLimits: UnpackLimits = {
   maxMembers: 500,
   maxUnpackedBytes: 4 * GiB,
   maxMemberBytes: 2 * GiB,
+  maxRatio: 100,
+  ratioMinBytes: 16 * 1024 ** 2,
 };

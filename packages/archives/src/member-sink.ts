@@ -18,8 +18,8 @@ export type Admission = "extract" | "skip" | "stop";
 export interface MemberSink {
   /** True once a tree-wide limit was reached: readers stop reading. */
   readonly stopped: boolean;
-  /** Counts a file entry against the limits and says whether to read it. */
-  admit(scope: ArchiveScope, name: string, declaredSize: number | null): Admission;
+  /** Counts a file entry against the limits and says whether to read it; `packedSize` where the format says. */
+  admit(scope: ArchiveScope, name: string, declaredSize: number | null, packedSize?: number | null): Admission;
   /**
    * Streams a member into the blob store. Resolves false when the member was given up
    * (limit, corrupt bytes: a problem is recorded); rejects only when the blob store fails.

@@ -41,12 +41,14 @@ const pathsAndHashes = (r: UnpackResult) => r.members.map((m) => ({ path: m.path
 const codesAndPaths = (r: UnpackResult) => r.problems.map((p) => ({ code: p.code, path: p.path })).sort(byPath);
 const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
-const limits = (overrides: Partial<UnpackLimits>): UnpackLimits => ({ ...defaultUnpackLimits, ...overrides });
+/** The limits under test, with the ratio rule off unless a test turns it on (the bombs would trip it first). */
+const limits = (overrides: Partial<UnpackLimits>): UnpackLimits => ({ ...defaultUnpackLimits, maxRatio: Number.POSITIVE_INFINITY, ...overrides });
 
 describe("unpackArchive on every fixture", () => {
   for (const [name, want] of Object.entries(expected)) {
     it(`unpacks ${name} into the members and problems expected.json lists (${want.note})`, async () => {
-      const result = await unpackFixture(name);
+      // expected.json describes the size limits; the ratio rule has tests of its own below.
+      const result = await unpackFixture(name, limits({}));
       expect(pathsAndHashes(result)).toEqual([...want.members].sort(byPath));
       expect(codesAndPaths(result)).toEqual([...want.problems].sort(byPath));
     });
@@ -138,6 +140,25 @@ describe("unpackArchive", () => {
     const result = await unpackFixture("bomb.7z", limits({ maxUnpackedBytes: 1024 * 1024 }));
     expect(result.members).toEqual([]);
     expect(codesAndPaths(result)).toEqual([{ code: "archive_size", path: "bomb.7z/zeros.bin" }]);
+  });
+
+  it("skips a zip member that unpacks to more than maxRatio times its packed size, and goes on", async () => {
+    const result = await unpackFixture("bomb.zip", defaultUnpackLimits);
+    expect(result.members.map((m) => m.path)).toEqual(["bomb.zip/说明.txt"]);
+    expect(codesAndPaths(result)).toEqual([{ code: "archive_ratio", path: "bomb.zip/zeros.bin" }]);
+    expect(await blobs.has(keyOf(sha256(Buffer.alloc(50 * 1024 * 1024))))).toBe(false);
+  });
+
+  it("stops a solid 7z bomb at maxRatio times the attachment's size, storing nothing of it", async () => {
+    const result = await unpackFixture("bomb.7z", defaultUnpackLimits);
+    expect(result.members).toEqual([]);
+    expect(codesAndPaths(result)).toEqual([{ code: "archive_ratio", path: "bomb.7z/zeros.bin" }]);
+    expect(await blobs.has(keyOf(sha256(Buffer.alloc(50 * 1024 * 1024))))).toBe(false);
+  });
+
+  it("lets a highly compressible member under ratioMinBytes through", async () => {
+    const result = await unpackFixture("bomb.zip", { ...defaultUnpackLimits, ratioMinBytes: 64 * 1024 * 1024 });
+    expect(result.members.map((m) => m.path).sort()).toEqual(["bomb.zip/zeros.bin", "bomb.zip/说明.txt"]);
   });
 
   it("does not believe a zip that declares 1000 bytes for 50 MB of zeros", async () => {

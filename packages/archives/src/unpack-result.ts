@@ -16,6 +16,7 @@ export type UnpackProblemCode =
   | "archive_members"
   | "archive_size"
   | "archive_member_size"
+  | "archive_ratio"
   | "archive_encrypted"
   | "archive_corrupt"
   | "archive_unsupported";

@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { open, rm } from "node:fs/promises";
+import { open, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -38,6 +38,8 @@ export class UnpackRun implements MemberSink {
   private memberCount = 0;
   private unpackedBytes = 0;
   private spooled = 0;
+  /** What the whole tree may unpack to by the ratio rule, set from the attachment's size. */
+  private ratioCap = Number.POSITIVE_INFINITY;
 
   constructor(private readonly s: UnpackRunSettings) {}
 
@@ -47,6 +49,8 @@ export class UnpackRun implements MemberSink {
 
   async unpackAttachment(key: string, path: string): Promise<void> {
     const file = await this.spool(key);
+    const { maxRatio, ratioMinBytes } = this.s.limits;
+    this.ratioCap = Math.max(ratioMinBytes, maxRatio * (await stat(file)).size);
     const head = await headOf(file);
     const format = archiveFormatOf(head, "");
     if (!format) {
@@ -60,7 +64,7 @@ export class UnpackRun implements MemberSink {
     }
   }
 
-  admit(scope: ArchiveScope, name: string, declaredSize: number | null): Admission {
+  admit(scope: ArchiveScope, name: string, declaredSize: number | null, packedSize: number | null = null): Admission {
     if (this.stopped) return "stop";
     const { maxMembers, maxMemberBytes } = this.s.limits;
     const path = memberPath(scope.path, name);
@@ -72,8 +76,13 @@ export class UnpackRun implements MemberSink {
       this.problem("archive_member_size", path, `declares ${declaredSize} bytes, more than the ${maxMemberBytes} allowed for one file`);
       return "skip";
     }
+    const { maxRatio, ratioMinBytes } = this.s.limits;
+    if (declaredSize !== null && packedSize !== null && declaredSize > ratioMinBytes && declaredSize > maxRatio * packedSize) {
+      this.problem("archive_ratio", path, `declares ${declaredSize} bytes packed into ${packedSize}, more than ${maxRatio} times`);
+      return "skip";
+    }
     if (declaredSize !== null && declaredSize > this.remainingBytes()) {
-      this.stop("archive_size", path, `declares ${declaredSize} bytes, past the ${this.s.limits.maxUnpackedBytes} allowed in all`);
+      this.stop(this.bindingLimit(), path, `declares ${declaredSize} bytes, past the ${this.treeLimit()} allowed in all`);
       return "stop";
     }
     return "extract";
@@ -96,7 +105,7 @@ export class UnpackRun implements MemberSink {
       content.destroy();
       if (err instanceof BlobTooLargeError) {
         this.unpackedBytes += limit;
-        if (limit < this.s.limits.maxMemberBytes) this.stop("archive_size", path, `unpacking stopped at the ${this.s.limits.maxUnpackedBytes} bytes allowed in all`);
+        if (limit < this.s.limits.maxMemberBytes) this.stop(this.bindingLimit(), path, `unpacking stopped at the ${this.treeLimit()} bytes allowed in all`);
         else this.problem("archive_member_size", path, `larger than the ${limit} bytes allowed for one file`);
         return false;
       }
@@ -117,7 +126,7 @@ export class UnpackRun implements MemberSink {
 
   allowSkipping(scope: ArchiveScope, name: string, bytes: number): boolean {
     if (bytes > this.remainingBytes()) {
-      this.stop("archive_size", memberPath(scope.path, name), `skipping it would pass the ${this.s.limits.maxUnpackedBytes} bytes allowed in all`);
+      this.stop(this.bindingLimit(), memberPath(scope.path, name), `skipping it would pass the ${this.treeLimit()} bytes allowed in all`);
       return false;
     }
     this.unpackedBytes += bytes;
@@ -134,7 +143,16 @@ export class UnpackRun implements MemberSink {
   }
 
   private remainingBytes(): number {
-    return Math.max(0, this.s.limits.maxUnpackedBytes - this.unpackedBytes);
+    return Math.max(0, this.treeLimit() - this.unpackedBytes);
+  }
+
+  private treeLimit(): number {
+    return Math.min(this.s.limits.maxUnpackedBytes, this.ratioCap);
+  }
+
+  /** Which rule a tree-wide stop breaks: the byte budget, or the ratio to the attachment's size. */
+  private bindingLimit(): UnpackProblemCode {
+    return this.ratioCap < this.s.limits.maxUnpackedBytes ? "archive_ratio" : "archive_size";
   }
 
   /** Reads one archive, then the archives found inside it, depth first. */

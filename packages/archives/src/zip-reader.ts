@@ -42,7 +42,7 @@ export async function readZip(file: string, scope: ArchiveScope, sink: MemberSin
 async function readEntry(zip: ZipFile, entry: Entry, scope: ArchiveScope, sink: MemberSink): Promise<"next" | "stop"> {
   const name = decodeZipName(entry.fileNameRaw, entry.generalPurposeBitFlag, entry.extraFields);
   if (isDirectoryName(name) || isDosDirectory(entry)) return "next";
-  const admission = sink.admit(scope, name, entry.uncompressedSize);
+  const admission = sink.admit(scope, name, entry.uncompressedSize, entry.compressedSize);
   if (admission !== "extract") return admission === "stop" ? "stop" : "next";
   const path = memberPath(scope.path, name);
   if (entry.isEncrypted()) {

@@ -6,7 +6,7 @@ export interface AckPolicyInput {
   /** Whether the sender's address is on the roster (any school). */
   senderOnRoster: boolean;
   allowUnknownSenders: boolean;
-  /** Acknowledgements already created for this address in the past hour. */
+  /** 回执 already queued for this address for mails received in the same hour as this one. */
   sentToAddressLastHour: number;
   maxPerSenderPerHour: number;
   toAddress: string | null;

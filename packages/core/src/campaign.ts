@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { budgetsSchema } from "./budgets.ts";
 
 /**
  * The campaign contract (SPEC §7). One YAML file per campaign is validated against this
@@ -57,6 +58,12 @@ const mailbox = z.strictObject({
   folder: z.string().min(1).default("INBOX"),
   after_filing: afterFiling.default({ action: "flag", flag: "\\Seen" }),
   poll_interval_seconds: z.number().int().min(5).max(3600).default(60),
+  /**
+   * The authserv-id of the Authentication-Results header this mailbox's own server writes
+   * (RFC 8601); headers with any other id were written by someone else and are ignored.
+   * Default by provider: qq → mx.qq.com, 163 → mx.163.com; generic → none trusted.
+   */
+  authserv_ids: z.array(z.string().min(1)).optional(),
 });
 
 const smtp = z.strictObject({
@@ -139,6 +146,7 @@ export const campaignSchema = z
     web: z.strictObject({ base_url: z.url({ protocol: /^https?$/ }) }).optional(),
     requirements: z.array(requirement).default([]),
     schools: z.array(school).min(1),
+    budgets: budgetsSchema.default(budgetsSchema.parse({})),
   })
   .superRefine((c, ctx) => {
     if (!isTimeZone(c.timezone)) {

@@ -11,7 +11,9 @@ import { readReport, type ReportSummary } from "./reports/report-reading.ts";
 import { understandFile, type FileContent, type FileUnderstanding } from "./file-understanding.ts";
 import { finding, type Finding } from "./finding.ts";
 import { markSignedCopies } from "./signed-copy.ts";
-import { readSenderAuth, type SenderAuth } from "./sender-auth.ts";
+import { senderAuth, type OwnAuthCheck, type SenderAuth, type SenderAuthRecord } from "./sender-auth.ts";
+import { budgetFinding, ratioFinding, type BudgetBreach } from "./budgets.ts";
+import { replyAddressFor } from "./reply-address.ts";
 
 /** What the mail adapter read from a raw message; no I/O handles, just facts. */
 export interface MailFacts {
@@ -42,12 +44,19 @@ export interface FilingPlan {
   messageId: string;
   attribution: Attribution;
   auth: SenderAuth;
+  /** The receiving server's header we trusted, the ones we ignored, and our own check. */
+  authRecord: SenderAuthRecord;
   autoReply: AutoReplyVerdict;
-  status: "filed" | "unattributed";
+  /**
+   * needs_confirmation: attributed by a name or a form's unit cell from an address not on
+   * the roster (SPEC §3 Trust); counted as received, but its forms never replace forms
+   * from the school's roster address until an admin confirms it.
+   */
+  status: "filed" | "unattributed" | "needs_confirmation";
   documents: FiledDocument[];
   /** Findings about the message as a whole, or about a part by its position. */
   findings: (Finding & { position: number | null })[];
-  /** Where a 回执 would go: Reply-To, else From. */
+  /** Where a 回执 would go: From, or Reply-To when it is a roster address of the same school. */
   replyAddress: string | null;
   senderOnRoster: boolean;
   largeAttachments: LargeAttachmentLink[];
@@ -63,11 +72,16 @@ export interface UnderstandInput {
   receivedAt: Date;
   /** What the adapters read from each part, by position (sheets of a spreadsheet …). */
   contents?: ReadonlyMap<number, FileContent>;
+  /** The authserv-ids of the mailbox's own server: only its Authentication-Results count. */
+  authservIds?: readonly string[];
+  /** Our own DKIM/DMARC verification of the raw mail, when it was done. */
+  ownAuth?: OwnAuthCheck | null;
 }
 
 /** Decides what a mail is and whom it is from. Pure: the worker files what this returns. */
-export function understandMessage({ mail, campaign, roster, rawSha256, receivedAt, contents }: UnderstandInput): FilingPlan {
-  const auth = readSenderAuth(mail.authenticationResults);
+export function understandMessage({ mail, campaign, roster, rawSha256, receivedAt, contents, authservIds = [], ownAuth = null }: UnderstandInput): FilingPlan {
+  const authRecord = senderAuth(mail.authenticationResults, authservIds, ownAuth);
+  const auth = authRecord.verdict;
   const bySubject = classifyByText(mail.subject, "subject") ?? classifyByText(mail.text, "body");
   const receivedDay = campaignDay(receivedAt, campaign.timezone);
   const datedInWeek = (filename: string) => {
@@ -91,15 +105,30 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
     activityDay: activityDayOf({ subject: mail.subject, filename: mail.parts.find((p) => p.position === f.position)!.filename, receivedDay, period: campaign.period }).day,
   }));
   const from = mail.fromAddress?.toLowerCase() ?? "";
-  const senderOnRoster = Boolean(from) && roster.some((s) => s.senders.some((a) => a.toLowerCase() === from));
+  // A roster address that failed DMARC is not the school's: no 回执 goes to it as if it were.
+  const senderOnRoster = Boolean(from) && auth !== "fail" && roster.some((s) => s.senders.some((a) => a.toLowerCase() === from));
 
   const findings: FilingPlan["findings"] = [
-    ...mail.problems.map((p) => ({ ...problemFinding(p), position: null })),
+    ...mail.problems.map((p) => ({ ...problemFinding(p, campaign), position: null })),
     ...files.flatMap((f) => f.findings.map((x) => ({ ...x, position: f.position }))),
   ];
   if (attribution.schoolId === null) {
     findings.push({
       ...finding("warning", "unattributed", "系统无法确认这封邮件来自哪所学校，请回复本邮件并写明贵校全称。", "school"),
+      position: null,
+    });
+  }
+
+  const unconfirmed = attribution.schoolId !== null && (attribution.attributedBy === "name" || attribution.attributedBy === "form");
+  if (unconfirmed) {
+    const school = roster.find((s) => s.id === attribution.schoolId)!.name;
+    findings.push({
+      ...finding(
+        "warning",
+        "needs_confirmation",
+        `发件地址 ${mail.fromAddress ?? "（无）"} 不在“${school}”的报送名册中，系统根据${attribution.attributedBy === "form" ? "表格中的填报单位" : "邮件中的校名"}将这封邮件暂记在该校名下，待管理员确认。确认之前，其中的表格不会替换该校登记邮箱报送的版本。如这是贵校新的报送邮箱，请联系活动负责人登记。`,
+        "school",
+      ),
       position: null,
     });
   }
@@ -120,11 +149,12 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
     messageId: mail.messageId ?? `sha256-${rawSha256.slice(0, 32)}@baosong.invalid`,
     attribution,
     auth,
+    authRecord,
     autoReply,
-    status: attribution.schoolId === null ? "unattributed" : "filed",
+    status: attribution.schoolId === null ? "unattributed" : unconfirmed ? "needs_confirmation" : "filed",
     documents,
     findings,
-    replyAddress: mail.replyTo ?? mail.fromAddress,
+    replyAddress: replyAddressFor(mail, attribution, roster),
     senderOnRoster,
     largeAttachments,
     bodyArticle: article && {
@@ -167,9 +197,13 @@ function attributeWithForms(mail: MailFacts, auth: SenderAuth, unitNames: string
   return byForm.schoolId === null ? byMail : { ...byForm, attributedBy: "form", reason: `表格填报单位：${byForm.reason.replace(/^邮件中出现校名/, "")}` };
 }
 
-function problemFinding(p: { code: string; filename: string | null; detail: string }): Finding {
+function problemFinding(p: { code: string; filename: string | null; detail: string }, campaign: Campaign): Finding {
   const name = p.filename ? `“${p.filename}”` : "";
+  const budget = /^(mail|sender)_budget_(attachment_bytes|archive_bytes|files)$/.exec(p.code);
+  if (budget) return budgetFinding(budget[2] as BudgetBreach, budget[1] === "sender", campaign.budgets, p.filename);
   switch (p.code) {
+    case "archive_ratio":
+      return ratioFinding(p.filename ?? "", campaign.budgets);
     case "too_many_parts":
       return finding("error", "too_many_parts", "这封邮件的附件数量超过系统上限，多出的附件未被读取。请分几封邮件发送。");
     case "part_too_large":

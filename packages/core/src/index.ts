@@ -12,6 +12,8 @@ export * from "./finding.ts";
 export * from "./kinds.ts";
 export * from "./large-attachments.ts";
 export * from "./sender-auth.ts";
+export * from "./budgets.ts";
+export * from "./reply-address.ts";
 export * from "./text.ts";
 export * from "./forms/index.ts";
 export * from "./schedule/index.ts";

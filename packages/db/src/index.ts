@@ -13,3 +13,5 @@ export * from "./repositories/assignment.repository.ts";
 export * from "./repositories/console-accounts.repository.ts";
 export * from "./repositories/console-views.repository.ts";
 export * from "./repositories/acknowledgement-resend.repository.ts";
+export * from "./repositories/ack-cap.repository.ts";
+export * from "./repositories/budgets.repository.ts";

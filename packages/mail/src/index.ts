@@ -8,3 +8,5 @@ export * from "./imap-source.ts";
 export * from "./imap-backoff.ts";
 export * from "./mailbox-lock.ts";
 export * from "./mailbox-sweep.ts";
+export * from "./sender-verification.ts";
+export * from "./sender-address.ts";

@@ -9,6 +9,8 @@ export interface ReadLimits {
   maxParts: number;
   maxPartBytes: number;
   maxBodyChars: number;
+  /** Decoded bytes of all parts together (the mail's attachment budget); unlimited when absent. */
+  maxTotalBytes?: number;
 }
 
 export const defaultReadLimits: ReadLimits = {
@@ -30,7 +32,8 @@ export interface ReadPart {
 }
 
 export interface ReadProblem {
-  code: "too_many_parts" | "part_too_large" | "body_truncated" | "part_unreadable";
+  /** budget_exceeded: the part would pass `maxTotalBytes`; nothing of it is stored. */
+  code: "too_many_parts" | "part_too_large" | "budget_exceeded" | "body_truncated" | "part_unreadable";
   filename: string | null;
   detail: string;
 }
@@ -68,6 +71,7 @@ export async function readMessage(raw: Readable, blobs: BlobStore, limits: ReadL
   const parts: ReadPart[] = [];
   const problems: ReadProblem[] = [];
   const pending: Promise<void>[] = [];
+  const budget = { used: 0 };
   let position = 0;
 
   parser.on("headers", (h: Headers) => (headers = h));
@@ -88,7 +92,7 @@ export async function readMessage(raw: Readable, blobs: BlobStore, limits: ReadL
       part.content.on("end", () => part.release?.());
       return;
     }
-    pending.push(storePart(part, index, blobs, limits, parts, problems));
+    pending.push(storePart(part, index, blobs, limits, budget, parts, problems));
   });
 
   const charsetFix = new HeaderCharsetFix();
@@ -136,18 +140,30 @@ async function storePart(
   position: number,
   blobs: BlobStore,
   limits: ReadLimits,
+  budget: { used: number },
   parts: ReadPart[],
   problems: ReadProblem[],
 ): Promise<void> {
   const declaredType = (part.contentType || "application/octet-stream").toLowerCase();
   const filename = part.filename?.trim() || fallbackName(position, declaredType);
+  // mailparser hands over one part at a time and waits for release(), so what the parts
+  // before this one used is known when this one starts.
+  const left = limits.maxTotalBytes === undefined ? Number.POSITIVE_INFINITY : Math.max(0, limits.maxTotalBytes - budget.used);
+  const maxBytes = Math.min(limits.maxPartBytes, left);
   try {
     let stored: StoredBlob;
     try {
-      stored = await blobs.put(part.content as Readable, { maxBytes: limits.maxPartBytes });
+      stored = await blobs.put(part.content as Readable, { maxBytes });
+    } catch (err) {
+      if ((err as { code?: string }).code === "BLOB_TOO_LARGE" && maxBytes < limits.maxPartBytes) {
+        problems.push({ code: "budget_exceeded", filename, detail: `would pass the ${limits.maxTotalBytes} bytes allowed for all parts` });
+        return;
+      }
+      throw err;
     } finally {
       part.release?.();
     }
+    budget.used += stored.size;
     const mediaType = (await detectMediaType(blobs, stored.key, stored.head)) ?? declaredType;
     const origin = declaredType === "message/rfc822" ? "forwarded" : part.related ? "inline" : "attachment";
     parts.push({ position, filename, declaredType, mediaType, sizeBytes: stored.size, sha256: stored.sha256, blobKey: stored.key, origin });

@@ -60,6 +60,19 @@ export const commands: Command[] = [
     },
   },
   {
+    name: ["confirm"],
+    usage: "confirm MESSAGE-ID [--campaign SLUG]",
+    summary: { zh: "确认一封待确认的邮件属于系统识别出的学校", en: "confirm a mail awaiting confirmation for the school it was attributed to" },
+    details: {
+      zh: ["非名册地址、凭校名或表格单位识别的邮件为“待确认”（dashboard.messages.status = needs_confirmation），确认前其表格不取代学校名册地址发来的版本。"],
+      en: ["A mail from an address not on the roster, attributed by a school's name or a form's unit cell, needs confirmation; until then its forms do not replace those from the roster address."],
+    },
+    async run(ctx) {
+      const { confirmCommand } = await import("./commands/assign.ts");
+      return ctx.withRuntime((rt) => confirmCommand(rt, ctx.args, ctx.out));
+    },
+  },
+  {
     name: ["reprocess"],
     usage: "reprocess MESSAGE-ID [--campaign SLUG]",
     summary: { zh: "按当前名册和活动设置重新识别一封邮件（可重复执行，不重发回执）", en: "re-run a stored mail's understanding with the current roster and campaign (idempotent; no second 回执)" },

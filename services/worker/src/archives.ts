@@ -1,5 +1,5 @@
 import type { BlobStore } from "@baosong/blobs";
-import { archiveFormatOf, unpackArchive, type UnpackProblem } from "@baosong/archives";
+import { archiveFormatOf, defaultUnpackLimits, unpackArchive, type UnpackLimits, type UnpackProblem } from "@baosong/archives";
 import { detectMediaType, type ReadPart } from "@baosong/mail";
 
 const HEAD_BYTES = 4100;
@@ -9,15 +9,30 @@ const HEAD_BYTES = 4100;
  * its own, named `archive.zip/inner/name.xlsx`, so it is classified and read like any file.
  * The archive itself stays a part as well.
  */
-export async function expandArchives(blobs: BlobStore, parts: readonly ReadPart[]): Promise<{ parts: ReadPart[]; problems: UnpackProblem[] }> {
+export async function expandArchives(
+  blobs: BlobStore,
+  parts: readonly ReadPart[],
+  /** The mail's budget: bytes and files all its archives may unpack to, together. */
+  budget: { bytes: number; files: number; ratio?: Pick<UnpackLimits, "maxRatio" | "ratioMinBytes"> } = { bytes: Number.POSITIVE_INFINITY, files: Number.POSITIVE_INFINITY },
+): Promise<{ parts: ReadPart[]; problems: UnpackProblem[]; storedBytes: number }> {
   const out = [...parts];
   const problems: UnpackProblem[] = [];
+  let storedBytes = 0;
+  let storedFiles = 0;
   let position = Math.max(-1, ...parts.map((p) => p.position)) + 1;
   for (const part of parts) {
     const format = archiveFormatOf(await headOf(blobs, part.blobKey), part.mediaType);
     if (!format) continue;
-    const unpacked = await unpackArchive(blobs, { key: part.blobKey, path: part.filename });
+    const limits: UnpackLimits = {
+      ...defaultUnpackLimits,
+      ...budget.ratio,
+      maxUnpackedBytes: Math.max(0, Math.min(defaultUnpackLimits.maxUnpackedBytes, budget.bytes - storedBytes)),
+      maxMembers: Math.max(0, Math.min(defaultUnpackLimits.maxMembers, budget.files - storedFiles)),
+    };
+    const unpacked = await unpackArchive(blobs, { key: part.blobKey, path: part.filename }, limits);
     problems.push(...unpacked.problems);
+    storedBytes += unpacked.members.reduce((n, m) => n + m.size, 0);
+    storedFiles += unpacked.members.length;
     for (const m of unpacked.members) {
       out.push({
         position: position++,
@@ -31,7 +46,7 @@ export async function expandArchives(blobs: BlobStore, parts: readonly ReadPart[
       });
     }
   }
-  return { parts: out, problems };
+  return { parts: out, problems, storedBytes };
 }
 
 async function headOf(blobs: BlobStore, key: string): Promise<Buffer> {

@@ -1,5 +1,5 @@
 import type { BlobStore } from "@baosong/blobs";
-import { isUnnamedPart, readMessage, type ReadPart, type ReadProblem } from "@baosong/mail";
+import { defaultReadLimits, isUnnamedPart, readMessage, type ReadPart, type ReadProblem } from "@baosong/mail";
 
 /** A forward of a forward of a forward is as deep as clerks go. */
 const MAX_DEPTH = 3;
@@ -10,7 +10,13 @@ const MAX_DEPTH = 3;
  * becomes a part of its own (`畜牧职校5月19日新闻稿.eml/新闻稿.docx`), so the files a head
  * teacher forwards are classified, read and counted like files sent directly.
  */
-export async function expandForwarded(blobs: BlobStore, parts: readonly ReadPart[]): Promise<{ parts: ReadPart[]; problems: ReadProblem[] }> {
+export async function expandForwarded(
+  blobs: BlobStore,
+  parts: readonly ReadPart[],
+  /** Decoded bytes the files inside forwards may add (they are copies, but copies take disk). */
+  maxBytes = Number.POSITIVE_INFINITY,
+): Promise<{ parts: ReadPart[]; problems: ReadProblem[]; storedBytes: number }> {
+  let storedBytes = 0;
   const out: ReadPart[] = [];
   const problems: ReadProblem[] = [];
   let position = Math.max(-1, ...parts.map((p) => p.position)) + 1;
@@ -21,7 +27,9 @@ export async function expandForwarded(blobs: BlobStore, parts: readonly ReadPart
         out.push(depth === 0 ? part : { ...part, position: position++, filename: `${prefix}${part.filename}`, origin: "forwarded" });
         continue;
       }
-      const inner = await readMessage(blobs.open(part.blobKey), blobs);
+      const left = Math.max(0, maxBytes - storedBytes);
+      const inner = await readMessage(blobs.open(part.blobKey), blobs, Number.isFinite(left) ? { ...defaultReadLimits, maxTotalBytes: left } : defaultReadLimits);
+      storedBytes += inner.parts.reduce((n, p) => n + p.sizeBytes, 0);
       const name = isUnnamedPart(part.filename) && inner.subject?.trim() ? `${inner.subject.trim().replace(/[/\\]/gu, "／")}.eml` : part.filename;
       const self = { ...part, filename: `${prefix}${name}`, origin: "forwarded" as const };
       out.push(depth === 0 ? self : { ...self, position: position++ });
@@ -30,5 +38,5 @@ export async function expandForwarded(blobs: BlobStore, parts: readonly ReadPart
     }
   }
   await visit(parts, "", 0);
-  return { parts: out, problems };
+  return { parts: out, problems, storedBytes };
 }

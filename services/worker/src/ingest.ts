@@ -9,26 +9,24 @@ import {
   type Campaign,
   type DocumentKind,
   type FilingPlan,
-  type MailFacts,
 } from "@baosong/core";
 import {
   acknowledgementOf,
-  countRecentToAddress,
+  acksInReceivedHour,
   enqueueOutbox,
   fileMessage,
   loadCampaignContext,
   owedRequirements,
   saveForms,
+  settleBudget,
   type Database,
   type Executor,
 } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
-import { readMessage, type ReadMessage } from "@baosong/mail";
+import { verifySender, type DNSResolver, type ReadMessage } from "@baosong/mail";
 import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
-import { defaultFileReadLimits, DocumentParser, type FileReadLimits } from "@baosong/documents";
-import { expandArchives } from "./archives.ts";
-import { readContents } from "./contents.ts";
-import { expandForwarded } from "./forwarded.ts";
+import { DocumentParser, type FileReadLimits } from "@baosong/documents";
+import { authservIdsOf, readWithinBudget, type UnpackedMail } from "./budgeted-read.ts";
 import type { Logger } from "@baosong/log";
 
 export interface IngestDeps {
@@ -40,6 +38,8 @@ export interface IngestDeps {
   parser?: DocumentParser;
   fileLimits?: FileReadLimits;
   now?: () => Date;
+  /** DNS for our own DKIM/DMARC check; tests inject one so they run offline. */
+  dnsResolver?: DNSResolver;
 }
 
 /**
@@ -63,17 +63,10 @@ export async function fileIngest(d: IngestDeps, parser: DocumentParser, data: In
     throw new UnrecoverableError(`raw message ${data.rawKey} is missing from the blob store`);
   }
   const ctx = await loadCampaignContext(d.db, data.campaignId);
-  const read = await readMessage(d.blobs.open(data.rawKey), d.blobs);
-  const forwarded = await expandForwarded(d.blobs, read.parts);
-  const unpacked = await expandArchives(d.blobs, forwarded.parts);
-  const { contents, mediaTypes } = await readContents(d.blobs, unpacked.parts, parser, d.fileLimits ?? defaultFileReadLimits, log);
-  const mail: UnpackedMail = {
-    ...read,
-    parts: unpacked.parts.map((p) => ({ ...p, mediaType: mediaTypes.get(p.position) ?? p.mediaType })),
-    problems: [...read.problems, ...forwarded.problems, ...unpacked.problems.map((p) => ({ code: p.code, filename: p.path, detail: p.detail }))],
-  };
   const receivedAt = new Date(data.internalDate);
-  const plan = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt, contents });
+  const { read, mail, contents, used } = await readWithinBudget(d, ctx, data, receivedAt, parser, log);
+  const ownAuth = read.headers.has("dkim-signature") ? await verifySender(d.blobs.open(data.rawKey), d.dnsResolver) : null;
+  const plan = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt, contents, authservIds: authservIdsOf(ctx, data.mailboxId), ownAuth });
   const schoolName = ctx.roster.find((s) => s.id === plan.attribution.schoolId)?.name ?? null;
   const documents = [...mail.parts.map((p) => documentRow(p, plan)), ...(await bodyDocument(d.blobs, plan))];
 
@@ -84,8 +77,9 @@ export async function fileIngest(d: IngestDeps, parser: DocumentParser, data: In
     plan.findings,
     plan.largeAttachments,
     async (tx, messageRowId, documentIds) => {
+      await settleBudget(tx, data.mailboxId, data.rawSha256, used);
       await saveForms(tx, { campaignId: ctx.id, messageId: messageRowId, schoolId: plan.attribution.schoolId, submittedAt: receivedAt }, [...plan.documents, ...bodyReport(plan)], documentIds);
-      await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId, now: d.now?.() ?? new Date() });
+      await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId });
     },
     { replace },
   );
@@ -97,8 +91,6 @@ export async function fileIngest(d: IngestDeps, parser: DocumentParser, data: In
 }
 
 type DocumentRow = Parameters<typeof fileMessage>[2][number];
-/** The mail with its archives' members among its parts, and their problems among its problems. */
-type UnpackedMail = Omit<ReadMessage, "problems"> & { problems: MailFacts["problems"] };
 
 function documentRow(p: ReadMessage["parts"][number], plan: FilingPlan): DocumentRow {
   const doc = plan.documents.find((x) => x.position === p.position)!;
@@ -174,6 +166,7 @@ function messageRow(data: IngestJob, mail: UnpackedMail, plan: FilingPlan, recei
     schoolId: plan.attribution.schoolId,
     attributedBy: plan.attribution.attributedBy,
     auth: plan.auth,
+    authDetails: plan.authRecord,
     status: plan.status,
     autoReply: plan.autoReply.autoReply,
     autoReplyReason: plan.autoReply.reason,
@@ -192,13 +185,12 @@ interface AckArgs {
   schoolName: string | null;
   receivedAt: Date;
   messageRowId: number;
-  now: Date;
 }
 
 async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<void> {
   const settings = a.ctx.acknowledgements;
   const to = a.plan.replyAddress;
-  const sentLastHour = to ? await countRecentToAddress(tx, to, "ack", new Date(a.now.getTime() - 3600_000)) : 0;
+  const sentLastHour = to ? await acksInReceivedHour(tx, to, a.receivedAt) : 0;
   const suppressed = ackSuppression({
     enabled: settings.enabled,
     autoReply: a.plan.autoReply,

@@ -5,7 +5,7 @@ import type { BlobStore } from "@baosong/blobs";
 import { DocumentParser } from "@baosong/documents";
 import { closeBullmq, jobs, redisConnection, type JobQueues } from "@baosong/queue";
 import type { Logger } from "@baosong/log";
-import { createIngestProcessor } from "./ingest.ts";
+import { createIngestProcessor, type IngestDeps } from "./ingest.ts";
 
 export interface WorkerSettings {
   db: Database;
@@ -15,6 +15,8 @@ export interface WorkerSettings {
   redisUrl: string;
   prefix?: string;
   concurrency?: number;
+  /** DNS for our own DKIM/DMARC check (default: the system's); tests inject one. */
+  dnsResolver?: IngestDeps["dnsResolver"];
 }
 
 export interface WorkerHandle {

@@ -12,7 +12,9 @@ export type AssignmentResult =
 
 /**
  * `baosong assign`: an admin says which school sent a mail. The message and everything read
- * from it (forms, reports) move to that school, recorded as attributed by hand.
+ * from it (forms, reports) move to that school, recorded as attributed by hand. A mail that
+ * needed confirmation (attributed by name from an address not on the roster) is confirmed:
+ * its forms may then be the school's latest.
  */
 export async function assignMessage(db: Database, messageId: string, schoolName: string, campaignSlug?: string): Promise<AssignmentResult> {
   const id = messageId.trim().replace(/^<|>$/g, "");
@@ -39,7 +41,8 @@ export async function assignMessage(db: Database, messageId: string, schoolName:
     for (const m of found) {
       await tx
         .update(messages)
-        .set({ schoolId: school.id, attributedBy: "manual", status: m.status === "unattributed" ? "filed" : m.status })
+        // An admin's word settles an unattributed mail and one that needed confirmation alike.
+        .set({ schoolId: school.id, attributedBy: "manual", status: m.status === "unattributed" || m.status === "needs_confirmation" ? "filed" : m.status })
         .where(eq(messages.id, m.id));
       for (const table of [infoForms, statsForms, featuredActivities, reports]) {
         await tx.update(table).set({ schoolId: school.id }).where(eq(table.messageId, m.id));
@@ -56,13 +59,15 @@ export async function assignMessage(db: Database, messageId: string, schoolName:
 export async function confirmAttribution(db: Database, campaignId: number, messageId: string, actor: string): Promise<{ school: string } | null> {
   return db.transaction(async (tx) => {
     const [m] = await tx
-      .select({ id: messages.id, attributedBy: messages.attributedBy, school: schools.name })
+      .select({ id: messages.id, attributedBy: messages.attributedBy, status: messages.status, school: schools.name })
       .from(messages)
       .innerJoin(schools, eq(schools.id, messages.schoolId))
       .where(and(eq(messages.campaignId, campaignId), eq(messages.messageId, messageId)));
     if (!m) return null;
-    await tx.update(messages).set({ attributedBy: "manual" }).where(eq(messages.id, m.id));
-    await recordAudit(tx, { campaignId, actor, action: "message.confirm", target: messageId, before: { attributed_by: m.attributedBy, school: m.school }, after: { attributed_by: "manual", school: m.school } });
+    // A mail that needed confirmation is filed once a person has confirmed it.
+    const status = m.status === "needs_confirmation" ? "filed" : m.status;
+    await tx.update(messages).set({ attributedBy: "manual", status }).where(eq(messages.id, m.id));
+    await recordAudit(tx, { campaignId, actor, action: "message.confirm", target: messageId, before: { attributed_by: m.attributedBy, status: m.status, school: m.school }, after: { attributed_by: "manual", status, school: m.school } });
     return { school: m.school };
   });
 }
@@ -107,4 +112,22 @@ export async function findStoredMails(db: Executor, messageId: string, campaignS
     .where(campaignSlug ? and(eq(messages.messageId, id), eq(campaigns.slug, campaignSlug)) : eq(messages.messageId, id));
   // A mail filed without an IMAP receipt (a test, an import) has no UID: 0 stands for none.
   return rows.map((r) => ({ ...r, uidValidity: r.uidValidity ?? 0, uid: r.uid ?? 0 }));
+}
+
+/**
+ * Confirms a mail filed as needing confirmation for the school it was attributed to (SPEC §3
+ * Trust): `assignMessage` to that same school.
+ */
+export async function confirmMessage(db: Database, messageId: string, campaignSlug?: string): Promise<AssignmentResult | { ok: false; reason: "not_attributed"; candidates: string[] }> {
+  const id = messageId.trim().replace(/^<|>$/g, "");
+  const rows = await db
+    .select({ school: schools.name })
+    .from(messages)
+    .innerJoin(campaigns, eq(campaigns.id, messages.campaignId))
+    .leftJoin(schools, eq(schools.id, messages.schoolId))
+    .where(campaignSlug ? and(eq(messages.messageId, id), eq(campaigns.slug, campaignSlug)) : eq(messages.messageId, id));
+  if (!rows.length) return { ok: false, reason: "no_message", candidates: [] };
+  const names = [...new Set(rows.map((r) => r.school))];
+  if (names.length !== 1 || names[0] === null) return { ok: false, reason: "not_attributed", candidates: names.filter((n): n is string => n !== null) };
+  return assignMessage(db, id, names[0]!, campaignSlug);
 }

@@ -93,6 +93,8 @@ export interface CampaignContext {
   id: number;
   campaign: Campaign;
   roster: RosterEntry[];
+  /** The campaign's mailbox keys (`mailboxes[].id` in the YAML) by mailbox row id. */
+  mailboxKeys: Map<number, string>;
 }
 
 /** The campaign as the services read it: the stored config, re-validated, and the roster with ids. */
@@ -104,7 +106,8 @@ export async function loadCampaignContext(db: Executor, campaignId: number): Pro
     .select({ id: schools.id, name: schools.name, aliases: schools.aliases, senders: schools.senders, qq: schools.qq })
     .from(schools)
     .where(and(eq(schools.campaignId, campaignId), eq(schools.active, true)));
-  return { id: row.id, campaign, roster };
+  const boxes = await db.select({ id: mailboxes.id, key: mailboxes.key }).from(mailboxes).where(eq(mailboxes.campaignId, campaignId));
+  return { id: row.id, campaign, roster, mailboxKeys: new Map(boxes.map((b) => [b.id, b.key])) };
 }
 
 export async function listCampaigns(db: Executor): Promise<{ id: number; slug: string; campaign: Campaign }[]> {

@@ -3,6 +3,7 @@ import type { Finding, OwedItem } from "@baosong/core";
 import type { Database, Executor } from "../client.ts";
 import { requirements, schools } from "../schema/campaigns.ts";
 import { documents, findings, largeAttachments, messages, outbox } from "../schema/messages.ts";
+import { withoutNul } from "../pg-text.ts";
 
 export type NewMessage = typeof messages.$inferInsert;
 export type NewDocument = Omit<typeof documents.$inferInsert, "messageId">;
@@ -30,6 +31,10 @@ export async function fileMessage(
   then: (tx: Executor, messageRowId: number, documentIds: ReadonlyMap<number, number>) => Promise<void>,
   options: { replace?: boolean } = {},
 ): Promise<FilingResult> {
+  message = withoutNul(message);
+  docs = withoutNul(docs);
+  found = withoutNul(found);
+  links = withoutNul(links);
   return db.transaction(async (tx) => {
     const answered = options.replace ? await removeFiling(tx, message.mailboxId, message.rawSha256) : [];
     const [inserted] = await tx

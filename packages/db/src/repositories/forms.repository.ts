@@ -1,6 +1,7 @@
 import type { FiledDocument } from "@baosong/core";
 import type { Executor } from "../client.ts";
 import { featuredActivities, infoForms, reports, statsForms } from "../schema/forms.ts";
+import { withoutNul } from "../pg-text.ts";
 
 export interface FormOwner {
   campaignId: number;
@@ -11,7 +12,7 @@ export interface FormOwner {
 
 /** Stores what was read from each form and report document; every version is kept (SPEC §4). */
 export async function saveForms(tx: Executor, owner: FormOwner, docs: readonly FiledDocument[], documentIds: ReadonlyMap<number, number>): Promise<void> {
-  for (const d of docs) {
+  for (const d of withoutNul(docs)) {
     const documentId = documentIds.get(d.position);
     if (documentId === undefined) continue;
     const base = { ...owner, documentId };

@@ -1,6 +1,7 @@
 import { and, asc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
 import type { Executor } from "../client.ts";
 import { outbox } from "../schema/messages.ts";
+import { withoutNul } from "../pg-text.ts";
 
 export type OutboxRow = typeof outbox.$inferSelect;
 export type OutboxStatus = "queued" | "sending" | "sent" | "failed" | "suppressed";
@@ -28,7 +29,7 @@ const MAX_ERROR_CHARS = 1000;
 export async function enqueueOutbox(db: Executor, mail: NewOutboxMail): Promise<EnqueuedOutbox> {
   const [inserted] = await db
     .insert(outbox)
-    .values({ ...mail, status: mail.status ?? "queued" })
+    .values(withoutNul({ ...mail, status: mail.status ?? "queued" }))
     .onConflictDoNothing({ target: outbox.dedupeKey })
     .returning({ id: outbox.id, status: outbox.status });
   if (inserted) return { ...inserted, created: true };

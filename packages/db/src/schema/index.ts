@@ -3,3 +3,4 @@ export * from "./messages.ts";
 export * from "./forms.ts";
 export * from "./scheduler.ts";
 export * from "./console.ts";
+export * from "./budgets.ts";

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
-import type { MediaFacts, PdfFacts } from "@baosong/core";
+import type { MediaFacts, PdfFacts, SenderAuthRecord } from "@baosong/core";
 import { campaigns, mailboxes, schools } from "./campaigns.ts";
 
 export interface DocumentDetails {
@@ -33,6 +33,8 @@ export const messages = pgTable(
     schoolId: integer("school_id").references(() => schools.id, { onDelete: "set null" }),
     attributedBy: text("attributed_by").notNull().default("none"),
     auth: text("auth").notNull().default("none"),
+    /** How `auth` was reached: the receiving server's header we trusted, those ignored, our own DKIM/DMARC check. */
+    authDetails: jsonb("auth_details").$type<SenderAuthRecord>(),
     status: text("status").notNull(),
     autoReply: boolean("auto_reply").notNull().default(false),
     autoReplyReason: text("auto_reply_reason"),

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { budgetFinding, budgetsSchema, defaultBudgets, grantFor } from "./budgets.ts";
+
+const GiB = 1024 ** 3;
+
+describe("disk budgets", () => {
+  it("read sizes written as numbers or with units", () => {
+    const b = budgetsSchema.parse({ per_mail: { attachment_bytes: "500MB", archive_bytes: "1.5GiB", files: 10 } });
+    expect(b.per_mail).toEqual({ attachment_bytes: 500_000_000, archive_bytes: 1.5 * GiB, files: 10 });
+    expect(b.per_sender).toEqual(defaultBudgets.per_sender);
+    expect(() => budgetsSchema.parse({ archive_ratio: { max: 100, min_bytes: "lots" } })).toThrow(/500MB or 2GiB/);
+  });
+
+  it("grant a mail its per-mail allowance while its sender has more left", () =>
+    expect(grantFor(defaultBudgets, { attachment_bytes: 0, archive_bytes: 0, files: 0 })).toEqual({
+      attachmentBytes: 2 * GiB,
+      archiveBytes: 2 * GiB,
+      files: 500,
+      senderLimited: { attachmentBytes: false, archiveBytes: false, files: false },
+    }));
+
+  it("cut a mail's grant to what its sender has left, and say so", () =>
+    expect(grantFor(defaultBudgets, { attachment_bytes: 0, archive_bytes: 5 * GiB, files: 3000 })).toMatchObject({
+      archiveBytes: 1 * GiB,
+      files: 0,
+      senderLimited: { attachmentBytes: false, archiveBytes: true, files: true },
+    }));
+
+  it("tell the clerk which budget ran out, in Chinese", () => {
+    expect(budgetFinding("archive_bytes", false, defaultBudgets, "视频.zip").message).toContain("单封邮件的上限（2.0 GB）");
+    expect(budgetFinding("files", true, defaultBudgets, null)).toMatchObject({ code: "sender_budget_files", severity: "error" });
+  });
+});

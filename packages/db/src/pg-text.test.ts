@@ -1,0 +1,16 @@
+import { describe, expect, it } from "vitest";
+import { withoutNul } from "./pg-text.ts";
+
+describe("text bound for Postgres", () => {
+  it("replaces NUL in strings, arrays and plain objects, keys included, and leaves dates alone", () => {
+    const at = new Date(0);
+    expect(withoutNul({ subject: "a\u0000b", names: ["x\u0000"], headers: { "k\u0000": "v" }, at, n: 1, none: null })).toEqual({
+      subject: "a\uFFFDb",
+      names: ["x\uFFFD"],
+      headers: { "k\uFFFD": "v" },
+      at,
+      n: 1,
+      none: null,
+    });
+  });
+});

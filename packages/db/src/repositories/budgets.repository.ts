@@ -1,0 +1,69 @@
+import { and, eq, sql } from "drizzle-orm";
+import { grantFor, type BudgetGrant, type Budgets } from "@baosong/core";
+import type { Database, Executor } from "../client.ts";
+import { budgetGrants } from "../schema/budgets.ts";
+
+export interface GrantRequest {
+  campaignId: number;
+  mailboxId: number;
+  rawSha256: string;
+  sender: string | null;
+  receivedAt: Date;
+  budgets: Budgets;
+}
+
+/**
+ * What this mail may store: the per-mail budget, cut to what its sender has left within the
+ * window around the mail's received time. Atomic per sender (an advisory lock held while the
+ * sender's use is summed and the grant written), so two workers cannot both spend the same
+ * allowance; a repeated job gets its first grant back.
+ */
+export async function grantBudget(db: Database, r: GrantRequest): Promise<BudgetGrant> {
+  const sender = r.sender?.trim().toLowerCase() ?? "";
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`budget:${r.campaignId}:${sender}`}, 0))`);
+    const [existing] = await tx.select().from(budgetGrants).where(and(eq(budgetGrants.mailboxId, r.mailboxId), eq(budgetGrants.rawSha256, r.rawSha256)));
+    if (existing) return grantOf(existing);
+    const window = `${r.budgets.per_sender.window_hours} hours`;
+    const at = r.receivedAt.toISOString();
+    const { rows } = await tx.execute<{ attachment_bytes: string; archive_bytes: string; files: string }>(sql`
+      select coalesce(sum(coalesce(used_attachment_bytes, granted_attachment_bytes)), 0) as attachment_bytes,
+             coalesce(sum(coalesce(used_archive_bytes, granted_archive_bytes)), 0) as archive_bytes,
+             coalesce(sum(coalesce(used_files, granted_files)), 0) as files
+      from budget_grants
+      where campaign_id = ${r.campaignId} and sender = ${sender}
+        and received_at > ${at}::timestamptz - ${window}::interval and received_at < ${at}::timestamptz + ${window}::interval`);
+    const used = rows[0]!;
+    const grant = grantFor(r.budgets, { attachment_bytes: Number(used.attachment_bytes), archive_bytes: Number(used.archive_bytes), files: Number(used.files) });
+    await tx.insert(budgetGrants).values({
+      campaignId: r.campaignId,
+      mailboxId: r.mailboxId,
+      rawSha256: r.rawSha256,
+      sender,
+      receivedAt: r.receivedAt,
+      grantedAttachmentBytes: grant.attachmentBytes,
+      grantedArchiveBytes: grant.archiveBytes,
+      grantedFiles: grant.files,
+      senderLimited: Object.entries(grant.senderLimited).filter(([, v]) => v).map(([k]) => k),
+    });
+    return grant;
+  });
+}
+
+/** Records what the mail really stored, returning the rest of its grant to the sender. */
+export async function settleBudget(db: Executor, mailboxId: number, rawSha256: string, used: { attachmentBytes: number; archiveBytes: number; files: number }): Promise<void> {
+  await db
+    .update(budgetGrants)
+    .set({ usedAttachmentBytes: used.attachmentBytes, usedArchiveBytes: used.archiveBytes, usedFiles: used.files })
+    .where(and(eq(budgetGrants.mailboxId, mailboxId), eq(budgetGrants.rawSha256, rawSha256)));
+}
+
+function grantOf(row: typeof budgetGrants.$inferSelect): BudgetGrant {
+  const limited = new Set(row.senderLimited);
+  return {
+    attachmentBytes: row.grantedAttachmentBytes,
+    archiveBytes: row.grantedArchiveBytes,
+    files: row.grantedFiles,
+    senderLimited: { attachmentBytes: limited.has("attachmentBytes"), archiveBytes: limited.has("archiveBytes"), files: limited.has("files") },
+  };
+}
