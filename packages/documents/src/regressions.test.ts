@@ -82,6 +82,13 @@ describe("the shared-string bomb", () => {
   });
 });
 
+describe("characters bounded in an .xls too", () => {
+  it("refuses a workbook whose cells show more characters than allowed, counting a shared string each time", async () => {
+    await expect(readXlsSheets(fixture("far-east-dates.xls"), { maxCells: 1000, maxChars: 40 })).rejects.toMatchObject({ code: "SHEET_TOO_LARGE", measure: "chars" });
+    await expect(readXlsSheets(fixture("far-east-dates.xls"), { maxCells: 1000, maxChars: 4000 })).resolves.toHaveLength(1);
+  });
+});
+
 describe("password-protected files", () => {
   for (const file of ["encrypted.xlsx", "encrypted.docx"]) {
     it(`says ${file} is ENCRYPTED whether it is taken for an OLE file or by its name`, async () => {

@@ -38,11 +38,14 @@ import { readAllBounded } from "./read-all.ts";
 export interface XlsLimits {
   /** The most cells one worksheet may hold: stored values, rows, and cells covered by merges. */
   maxCells: number;
+  /** The most characters of cell values in the whole workbook (one SST string shown by every cell); 8 million by default. */
+  maxChars?: number;
   /** The most bytes the file may take; 64 MiB by default. */
   maxUnpackedBytes?: number;
 }
 
 const defaultMaxUnpackedBytes = 64 * 1024 * 1024;
+const defaultMaxWorkbookChars = 8_000_000;
 
 interface Workbook {
   strings: BiffStrings;
@@ -69,7 +72,8 @@ export async function readXlsSheets(input: Buffer | Readable, limits: XlsLimits)
   if (!stream) throw new OleUnreadableError("not a workbook: the compound file has no Workbook or Book stream");
   try {
     const book = readGlobals(stream);
-    return book.sheets.map((s) => readSheet(stream, s.offset, s.name, book, limits.maxCells));
+    const chars = { used: 0, max: limits.maxChars ?? defaultMaxWorkbookChars };
+    return book.sheets.map((s) => readSheet(stream, s.offset, s.name, book, limits.maxCells, chars));
   } catch (err) {
     // A record shorter than its fields make Buffer reads throw RangeError: the file is damaged.
     if (err instanceof RangeError) throw new OleUnreadableError(`a workbook record is damaged: ${err.message}`, { cause: err });
@@ -143,7 +147,7 @@ function tolerate(read: () => void): void {
 }
 
 /** One worksheet substream, from its BOF to its EOF; nested chart substreams are skipped. */
-function readSheet(stream: Buffer, offset: number, name: string, book: Workbook, maxCells: number): Sheet {
+function readSheet(stream: Buffer, offset: number, name: string, book: Workbook, maxCells: number, chars: { used: number; max: number }): Sheet {
   if (offset + 4 > stream.length || stream.readUInt16LE(offset) !== BOF) throw new OleUnreadableError(`sheet ${name} does not begin with BOF`);
   const cells: Cells = new Map();
   const merges: CellRange[] = [];
@@ -157,6 +161,7 @@ function readSheet(stream: Buffer, offset: number, name: string, book: Workbook,
     if (!r.has(col)) stored++;
     r.set(col, value);
     if (stored + cells.size > maxCells) throw new SheetTooLargeError(name, "cells", maxCells);
+    if (typeof value === "string" && (chars.used += value.length) > chars.max) throw new SheetTooLargeError(name, "chars", chars.max);
   };
   const number = (row: number, col: number, xf: number, n: number) => put(row, col, displayNumber(n, book.xfFormats[xf], book.date1904));
 
