@@ -31,7 +31,10 @@ export async function openRuntime(settings: Settings, options: RuntimeOptions): 
     logger.warn({ msg: "DATABASE_URL not set: using the embedded PGlite database", dir: settings.BAOSONG_PGLITE_DIR });
   }
   // PGlite serves one session at a time: one connection, queries queue behind it.
-  const database = connectDatabase(url, { maxConnections: embedded ? 1 : 10 });
+  const database = connectDatabase(url, {
+    maxConnections: embedded ? 1 : 10,
+    onConnectionError: (err) => logger.warn({ msg: "database connection lost; it is replaced on the next query", err }),
+  });
   return {
     settings,
     logger,
