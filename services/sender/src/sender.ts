@@ -158,21 +158,9 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
   };
 }
 
-/**
- * Makes sure a job will look at this row. A waiting, delayed or active job will; a finished
- * one (kept for a week so repeated enqueues stay no-ops) would swallow a plain re-add, so it
- * is removed first. Duplicate jobs are harmless: the row claim lets one of them send.
- */
-async function ensureJob(queues: JobQueues, outboxId: number): Promise<boolean> {
-  const jobId = jobIds.send({ outboxId });
-  const existing = await queues.queue(SEND.queue).getJob(jobId);
-  if (existing) {
-    const state = await existing.getState();
-    if (state !== "completed" && state !== "failed" && state !== "unknown") return false;
-    await existing.remove().catch(() => undefined);
-  }
-  await queues.add("mail.send", { outboxId }, jobId);
-  return true;
+/** Duplicate jobs are harmless: the row claim lets one of them send. */
+function ensureJob(queues: JobQueues, outboxId: number): Promise<boolean> {
+  return queues.ensure("mail.send", { outboxId }, jobIds.send({ outboxId }));
 }
 
 /** When BullMQ will run the job again, for `next_attempt_at` (the sweeper's clock). */
