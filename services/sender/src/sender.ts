@@ -3,11 +3,13 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { SmtpConfig } from "@baosong/core";
 import {
   claimOutbox,
+  DEFAULT_CLAIM_STALE_MS,
   listDueOutbox,
   loadCampaignContext,
   markFailed,
   markRetry,
   markSent,
+  renewClaim,
   type Database,
   type OutboxRow,
 } from "@baosong/db";
@@ -28,7 +30,7 @@ export interface SenderSettings {
   /** Jobs one process works on at once; sends of one account still go one at a time. */
   concurrency?: number;
   sweepIntervalMs?: number;
-  /** A `sending` claim older than this is taken to be a dead sender's. Must exceed the longest send. */
+  /** A `sending` claim not renewed for this long is taken to be a dead sender's; renewed every quarter of it. */
   staleAfterMs?: number;
   /** How long an account pauses after the provider said "too fast" (发送频次过快). */
   throttlePauseMs?: number;
@@ -54,7 +56,7 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
   const logger = s.logger.child({ role: "sender" });
   const prefix = s.prefix ?? "baosong";
   const now = s.now ?? (() => new Date());
-  const staleAfterMs = s.staleAfterMs ?? 15 * 60_000;
+  const staleAfterMs = s.staleAfterMs ?? DEFAULT_CLAIM_STALE_MS;
   const pacerRedis = redisConnection(s.redisUrl);
   const pacer = new SendPacer(pacerRedis, prefix);
   const senders = new SenderCache(s.blobs);
@@ -71,6 +73,7 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
     const log = logger.child({ action: "mail.send", job: job.id, outbox: row.id, kind: row.kind, attempt: row.attempts });
     let account: string | null = null;
     let sent: SentMail;
+    const renewal = keepClaim(s.db, row, staleAfterMs / 4, log);
     try {
       const { campaign } = await loadCampaignContext(s.db, row.campaignId);
       const password = s.env[campaign.smtp.password_env];
@@ -79,8 +82,10 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
       await pacer.wait(account, campaign.smtp.per_minute);
       sent = await senders.for(row.campaignId, campaign.smtp, password).send(row);
     } catch (err) {
+      renewal.stop();
       return failed(job, row, err, account, log);
     }
+    renewal.stop();
     await markSentPersistently(s.db, row.id, log);
     log.info({ msg: "mail sent", messageId: sent.messageId, response: sent.response });
     return { outcome: "sent", messageId: sent.messageId };
@@ -107,9 +112,10 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
     connection: redisConnection(s.redisUrl),
     prefix,
     concurrency: s.concurrency ?? 4,
-    // Lock duration must exceed the SMTP socket timeout (120 s), so a slow upload is not
-    // taken for a stalled job and handed to a second sender while the first still sends.
-    lockDuration: 180_000,
+    // Renewed every lockDuration/2 while a send lasts. A job taken for stalled while its
+    // sender still sends does not send twice: the row's claim (renewed too) keeps it.
+    lockDuration: 30_000,
+    stalledInterval: 15_000,
   });
   worker.on("error", (err) => logger.error({ msg: "sender worker error", err }));
 
@@ -161,6 +167,22 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
 /** Duplicate jobs are harmless: the row claim lets one of them send. */
 function ensureJob(queues: JobQueues, outboxId: number): Promise<boolean> {
   return queues.ensure("mail.send", { outboxId }, jobIds.send({ outboxId }));
+}
+
+/**
+ * Renews the row's claim while this sender works on it; a renewal that fails (a database
+ * blip) is tried again on the next tick, well within the stale window.
+ */
+function keepClaim(db: Database, row: OutboxRow, everyMs: number, log: Logger): { stop(): void } {
+  const timer = setInterval(() => {
+    renewClaim(db, row.id, row.attempts)
+      .then((ours) => {
+        if (!ours) log.warn({ msg: "claim no longer ours while sending" });
+      })
+      .catch((err: unknown) => log.warn({ msg: "could not renew the claim", err }));
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** When BullMQ will run the job again, for `next_attempt_at` (the sweeper's clock). */

@@ -18,6 +18,12 @@ export interface EnqueuedOutbox {
   status: string;
 }
 
+/**
+ * A `sending` claim not renewed for this long belongs to a dead sender. Live senders renew
+ * every quarter of it, so it need not cover the longest send.
+ */
+export const DEFAULT_CLAIM_STALE_MS = 40_000;
+
 /** last_error is for people reading the dashboard, not a dump: keep it to a readable size. */
 const MAX_ERROR_CHARS = 1000;
 
@@ -70,6 +76,20 @@ export async function claimOutbox(db: Executor, id: number, staleAfterMs: number
   return row ?? null;
 }
 
+/**
+ * Keeps a claim fresh while its sender is alive (pacing, connecting, uploading), so the stale
+ * window can be short: only a sender that stopped renewing — it died — loses the row. The
+ * attempt number is the claim's token; a row another sender took over is not renewed.
+ */
+export async function renewClaim(db: Executor, id: number, attempt: number): Promise<boolean> {
+  const rows = await db
+    .update(outbox)
+    .set({ claimedAt: sql`now()` })
+    .where(and(eq(outbox.id, id), eq(outbox.status, "sending"), eq(outbox.attempts, attempt)))
+    .returning({ id: outbox.id });
+  return rows.length > 0;
+}
+
 /** Returns false when the row was no longer ours to finish (it is not `sending`). */
 export async function markSent(db: Executor, id: number): Promise<boolean> {
   const rows = await db
@@ -110,7 +130,7 @@ export interface DueOutbox {
  * has come) and `sending` rows whose claim went stale. Covers a job lost between the
  * database commit and the enqueue, a Redis restart, and a sender that died mid-send.
  */
-export async function listDueOutbox(db: Executor, now: Date, limit: number, staleAfterMs = 15 * 60_000): Promise<DueOutbox[]> {
+export async function listDueOutbox(db: Executor, now: Date, limit: number, staleAfterMs = DEFAULT_CLAIM_STALE_MS): Promise<DueOutbox[]> {
   const staleBefore = new Date(now.getTime() - staleAfterMs);
   return db
     .select({ id: outbox.id, status: outbox.status })
