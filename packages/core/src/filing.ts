@@ -42,7 +42,8 @@ export interface FilingPlan {
   attribution: Attribution;
   auth: SenderAuth;
   autoReply: AutoReplyVerdict;
-  status: "filed" | "unattributed";
+  /** `rejected`: the mail could not be read at all (beyond the parser's limits); kept as it came. */
+  status: "filed" | "unattributed" | "rejected";
   documents: FiledDocument[];
   /** Findings about the message as a whole, or about a part by its position. */
   findings: (Finding & { position: number | null })[];

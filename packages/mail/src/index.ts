@@ -8,3 +8,4 @@ export * from "./imap-source.ts";
 export * from "./imap-backoff.ts";
 export * from "./mailbox-lock.ts";
 export * from "./mailbox-sweep.ts";
+export * from "./header-salvage.ts";

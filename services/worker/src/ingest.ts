@@ -23,12 +23,13 @@ import {
   type Executor,
 } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
-import { readMessage, type ReadMessage } from "@baosong/mail";
+import type { ReadMessage } from "@baosong/mail";
 import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
 import { defaultFileReadLimits, DocumentParser, type FileReadLimits } from "@baosong/documents";
 import { expandArchives } from "./archives.ts";
 import { readContents } from "./contents.ts";
 import { expandForwarded } from "./forwarded.ts";
+import { readOrRefuse, rejectedPlan } from "./refused-mail.ts";
 import type { Logger } from "@baosong/log";
 
 export interface IngestDeps {
@@ -59,7 +60,7 @@ async function ingest(d: IngestDeps, parser: DocumentParser, job: Job): Promise<
     throw new UnrecoverableError(`raw message ${data.rawKey} is missing from the blob store`);
   }
   const ctx = await loadCampaignContext(d.db, data.campaignId);
-  const read = await readMessage(d.blobs.open(data.rawKey), d.blobs);
+  const { read, rejection } = await readOrRefuse(d.blobs, data.rawKey);
   const forwarded = await expandForwarded(d.blobs, read.parts);
   const unpacked = await expandArchives(d.blobs, forwarded.parts);
   const { contents, mediaTypes } = await readContents(d.blobs, unpacked.parts, parser, d.fileLimits ?? defaultFileReadLimits, log);
@@ -69,7 +70,8 @@ async function ingest(d: IngestDeps, parser: DocumentParser, job: Job): Promise<
     problems: [...read.problems, ...forwarded.problems, ...unpacked.problems.map((p) => ({ code: p.code, filename: p.path, detail: p.detail }))],
   };
   const receivedAt = new Date(data.internalDate);
-  const plan = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt, contents });
+  const understood = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt, contents });
+  const plan = rejection ? rejectedPlan(understood, rejection) : understood;
   const schoolName = ctx.roster.find((s) => s.id === plan.attribution.schoolId)?.name ?? null;
   const documents = [...mail.parts.map((p) => documentRow(p, plan)), ...(await bodyDocument(d.blobs, plan))];
 
