@@ -186,7 +186,9 @@ export async function startFaultWorld(name: string): Promise<FaultWorld> {
       for (const p of processes) await p.stop();
       await pool.end().catch(() => undefined);
       await Promise.all([pgServer.stop(), redis.stop(), dovecot.stop(), peer.close()]);
-      await rm(dir, { recursive: true, force: true });
+      // FAULT_KEEP=1 keeps the processes' logs (and blobs) for a look after a failure.
+      if (!process.env.FAULT_KEEP) await rm(dir, { recursive: true, force: true });
+      else console.log(`[fault] kept ${dir}`);
     },
   };
   return world;

@@ -39,7 +39,10 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   }
   const pgRun = (tool: string, args: string[]) => (asRoot ? run("runuser", ["-u", "postgres", "--", join(BIN, tool), ...args]) : run(join(BIN, tool), args));
   await pgRun("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"]);
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  // fsync=off is safe here: an immediate stop kills Postgres, not the OS, and written WAL
+  // survives in the page cache. synchronous_commit stays on: with it off, a crash loses
+  // transactions already reported committed, which no production setup accepts.
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
   const start = async () => {
     await pgRun("pg_ctl", ["-D", data, "-l", join(dir, "log"), "-o", options, "-w", "-t", "60", "start"]);
     await waitForPort(port, true);

@@ -85,8 +85,13 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
       renewal.stop();
       return failed(job, row, err, account, log);
     }
-    renewal.stop();
-    await markSentPersistently(s.db, row.id, log);
+    // The claim stays renewed until the result is recorded: a database that is away right
+    // now (a restart) must not make this row look abandoned when it comes back.
+    try {
+      await markSentPersistently(s.db, row.id, log);
+    } finally {
+      renewal.stop();
+    }
     log.info({ msg: "mail sent", messageId: sent.messageId, response: sent.response });
     return { outcome: "sent", messageId: sent.messageId };
   };
@@ -196,21 +201,25 @@ function retryDelayMs(job: Job): number {
 }
 
 /**
- * The mail is out: losing this write would resend it once the claim goes stale, so try a
- * few times before giving up on a database hiccup.
+ * The mail is out: losing this write would send it again once the claim went stale. So keep
+ * trying through a database restart or failover (the claim is renewed meanwhile, and nobody
+ * can take the row while the database is away), and give up only after a long outage.
  */
 async function markSentPersistently(db: Database, id: number, log: Logger): Promise<void> {
+  const giveUpAt = Date.now() + MARK_SENT_PATIENCE_MS;
   for (let attempt = 1; ; attempt++) {
     try {
       if (!(await markSent(db, id))) log.warn({ msg: "sent row was no longer claimed by this sender" });
       return;
     } catch (err) {
-      if (attempt >= 5) throw err;
-      log.warn({ msg: "could not record a sent mail, retrying", err });
-      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      if (Date.now() > giveUpAt) throw err;
+      if (attempt === 1 || attempt % 10 === 0) log.warn({ msg: "could not record a sent mail, retrying", attempt, err });
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2_000)));
     }
   }
 }
+
+const MARK_SENT_PATIENCE_MS = 10 * 60_000;
 
 /** One pooled transport per campaign, rebuilt when its SMTP settings or password change. */
 class SenderCache {
