@@ -15,7 +15,7 @@ describe("fault: the SMTP server answers 451 to a storm of deliveries", () => {
     async () => {
       // The next deliveries, as many as half the mails, are refused with a temporary error.
       const storm = Math.ceil(MAILS / 2);
-      w.peer.refuseNext(storm, { code: 451, message: "4.3.0 Temporary local problem, try again later" });
+      w.peer.refuseNext(storm, { code: 451, message: "4.3.0 Requested action aborted: local error in processing" });
       const baosong = w.launch();
       await w.append(MAILS);
       const seconds = await w.settle();
