@@ -283,6 +283,25 @@ describe("sender", () => {
     expect(peer.received).toHaveLength(1);
   });
 
+  it("records the handover before the end of DATA, and never resends a mail a dead sender had handed over", async () => {
+    const campaignId = await campaign();
+    const handedOver = await newRow(campaignId);
+    await t.pool.query(
+      "update outbox set status = 'sending', attempts = 1, claimed_at = now() - interval '1 hour', handed_over_at = now() - interval '1 hour' where id = $1",
+      [handedOver],
+    );
+    const fresh = await newRow(campaignId);
+    const handle = await start({ sweepIntervalMs: 100 });
+    await send(fresh);
+    const sent = await rowIn(fresh, "sent");
+    expect(sent.handedOverAt).toBeInstanceOf(Date);
+    expect(sent.lastError).toBeNull();
+    expect(await handle.sweep()).toBe(0);
+    const settled = await rowIn(handedOver, "sent");
+    expect(settled).toMatchObject({ attempts: 1, lastError: expect.stringContaining("unconfirmed") });
+    expect(peer.received.map((m) => m.parsed.messageId)).toEqual([`<${sent.ourMessageId}>`]);
+  });
+
   it("never writes the SMTP password to the logs, on success or on a refused login", async () => {
     await start();
     const good = await newRow(await campaign());

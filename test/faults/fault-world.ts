@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { migrateDatabase } from "@baosong/db";
 import { stringify } from "yaml";
 import { startBaosong, type BaosongProcess } from "../support/baosong-process.ts";
 import { testCampaign } from "../support/campaign.ts";
@@ -106,13 +107,15 @@ export async function startFaultWorld(name: string): Promise<FaultWorld> {
   const pool = new pg.Pool({ connectionString: pgServer.url(database), max: 2 });
   pool.on("error", () => undefined);
   pool.on("connect", (c) => c.on("error", () => undefined));
+  // Migrated here too (it is safe to repeat), so counting never races Baosong's start-up.
+  await migrateDatabase(pool);
   const count = async (sql: string): Promise<number> => {
     for (let attempt = 0; ; attempt++) {
       try {
         return Number((await pool.query(sql)).rows[0].n);
       } catch (err) {
         // The fault may be a database that is down right now: look again shortly.
-        if (attempt > 60) throw err;
+        if (attempt > 240) throw err;
         await sleep(500);
       }
     }

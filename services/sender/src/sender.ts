@@ -7,9 +7,11 @@ import {
   listDueOutbox,
   loadCampaignContext,
   markFailed,
+  markHandedOver,
   markRetry,
   markSent,
   renewClaim,
+  settleHandedOver,
   type Database,
   type OutboxRow,
 } from "@baosong/db";
@@ -80,7 +82,9 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
       if (!password) throw Object.assign(new Error(`environment variable ${campaign.smtp.password_env} is not set`), { code: "ENOPASSWORD" });
       account = smtpAccountOf(campaign.smtp);
       await pacer.wait(account, campaign.smtp.per_minute);
-      sent = await senders.for(row.campaignId, campaign.smtp, password).send(row);
+      // From the end of DATA on, the server may have the mail: recorded first, so that were
+      // this process to die before the reply, the row is not sent again (settleHandedOver).
+      sent = await senders.for(row.campaignId, campaign.smtp, password).send(row, () => markHandedOver(s.db, row.id, row.attempts));
     } catch (err) {
       renewal.stop();
       return failed(job, row, err, account, log);
@@ -132,6 +136,8 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
     return sweeping;
   };
   const sweepOnce = async (): Promise<number> => {
+    const unconfirmed = await settleHandedOver(s.db, staleAfterMs);
+    if (unconfirmed.length) logger.warn({ msg: "a dead sender had handed these over: taken as sent, not sent again", action: "outbox.sweep", outbox: unconfirmed });
     const due = await listDueOutbox(s.db, now(), 500, staleAfterMs);
     let added = 0;
     for (const row of due) if (await ensureJob(queues, row.id)) added++;

@@ -8,7 +8,7 @@ export type OutboxStatus = "queued" | "sending" | "sent" | "failed" | "suppresse
 /** An outgoing mail as its author creates it; delivery state starts empty. */
 export type NewOutboxMail = Omit<
   typeof outbox.$inferInsert,
-  "id" | "status" | "attempts" | "lastError" | "nextAttemptAt" | "claimedAt" | "createdAt" | "sentAt"
+  "id" | "status" | "attempts" | "lastError" | "nextAttemptAt" | "claimedAt" | "handedOverAt" | "createdAt" | "sentAt"
 > & { status?: "queued" | "suppressed" };
 
 export interface EnqueuedOutbox {
@@ -68,7 +68,12 @@ export async function claimOutbox(db: Executor, id: number, staleAfterMs: number
         eq(outbox.id, id),
         or(
           eq(outbox.status, "queued"),
-          and(eq(outbox.status, "sending"), lt(outbox.claimedAt, sql`now() - ${staleAfterMs}::double precision * interval '1 millisecond'`)),
+          and(
+            eq(outbox.status, "sending"),
+            // A dead sender that had handed the whole mail over is not followed by a resend.
+            isNull(outbox.handedOverAt),
+            lt(outbox.claimedAt, sql`now() - ${staleAfterMs}::double precision * interval '1 millisecond'`),
+          ),
         ),
       ),
     )
@@ -90,6 +95,43 @@ export async function renewClaim(db: Executor, id: number, attempt: number): Pro
   return rows.length > 0;
 }
 
+/**
+ * Recorded just before the end of DATA: once the server has the final ".", it may deliver,
+ * whatever becomes of this sender. Fails (and the send is aborted before its end, so the
+ * server discards it) when the row is no longer this claim's.
+ */
+export async function markHandedOver(db: Executor, id: number, attempt: number): Promise<void> {
+  const rows = await db
+    .update(outbox)
+    .set({ handedOverAt: sql`now()` })
+    .where(and(eq(outbox.id, id), eq(outbox.status, "sending"), eq(outbox.attempts, attempt)))
+    .returning({ id: outbox.id });
+  if (!rows.length) throw new Error(`outbox row ${id} is no longer claimed by attempt ${attempt}`);
+}
+
+/**
+ * The SMTP-250-then-crash window: a sender died after handing a mail over and before it
+ * recorded the server's reply. The server has the mail unless the process died within the
+ * microseconds between this mark and writing the last bytes, so it is taken as sent (noted
+ * in last_error) and never sent again: a 回执 sent twice is the worse mistake. Returns the ids.
+ */
+export async function settleHandedOver(db: Executor, staleAfterMs: number): Promise<number[]> {
+  const rows = await db
+    .update(outbox)
+    .set({ status: "sent", sentAt: sql`${outbox.handedOverAt}`, claimedAt: null, lastError: UNCONFIRMED })
+    .where(
+      and(
+        eq(outbox.status, "sending"),
+        sql`${outbox.handedOverAt} is not null`,
+        lt(outbox.claimedAt, sql`now() - ${staleAfterMs}::double precision * interval '1 millisecond'`),
+      ),
+    )
+    .returning({ id: outbox.id });
+  return rows.map((r) => r.id);
+}
+
+const UNCONFIRMED = "unconfirmed: the sender stopped after handing the whole mail to the SMTP server, before its reply; not sent again, so it is never sent twice";
+
 /** Returns false when the row was no longer ours to finish (it is not `sending`). */
 export async function markSent(db: Executor, id: number): Promise<boolean> {
   const rows = await db
@@ -104,7 +146,7 @@ export async function markSent(db: Executor, id: number): Promise<boolean> {
 export async function markRetry(db: Executor, id: number, error: string, nextAttemptAt: Date): Promise<boolean> {
   const rows = await db
     .update(outbox)
-    .set({ status: "queued", lastError: error.slice(0, MAX_ERROR_CHARS), nextAttemptAt, claimedAt: null })
+    .set({ status: "queued", lastError: error.slice(0, MAX_ERROR_CHARS), nextAttemptAt, claimedAt: null, handedOverAt: null })
     .where(and(eq(outbox.id, id), eq(outbox.status, "sending")))
     .returning({ id: outbox.id });
   return rows.length > 0;
@@ -138,7 +180,7 @@ export async function listDueOutbox(db: Executor, now: Date, limit: number, stal
     .where(
       or(
         and(eq(outbox.status, "queued"), or(isNull(outbox.nextAttemptAt), lte(outbox.nextAttemptAt, now))),
-        and(eq(outbox.status, "sending"), lt(outbox.claimedAt, staleBefore)),
+        and(eq(outbox.status, "sending"), isNull(outbox.handedOverAt), lt(outbox.claimedAt, staleBefore)),
       ),
     )
     .orderBy(asc(outbox.id))
