@@ -17,7 +17,7 @@ import { startSmtpPeer, type SmtpPeer } from "../support/smtp-peer.ts";
  * peer, and Baosong as child processes (`pnpm baosong start`), so the fault can be a real
  * restart, a terminated backend or a kill -9, and the shared servers are never touched.
  */
-export const MAILS = Number(process.env.FAULT_MAILS ?? 120);
+export const MAILS = Number(process.env.FAULT_MAILS ?? 100);
 /** Generous: settling is polled, never timed; this only bounds a test that never settles. */
 export const SETTLE_LIMIT_MS = 240_000;
 /** Also the per-test timeout of the fault files. */
