@@ -23,7 +23,7 @@ describe("fault: Dovecot restarted under the poller", () => {
       const seconds = await w.settle();
       const c = await w.counts();
       w.report("Dovecot restart", c, seconds);
-      expect(c).toMatchObject({ filed: MAILS, notFiledStatus: 0, duplicated: 0, owed: MAILS, sent: MAILS, sentDuplicated: 0 });
+      expect(c).toMatchObject({ filed: MAILS, notFiledStatus: 0, duplicated: 0, owed: MAILS, sent: MAILS, sentDuplicated: 0, unconfirmed: 0 });
       expect(baosong.exits).toEqual([]);
     },
     FAULT_TEST_TIMEOUT_MS,

@@ -37,6 +37,13 @@ export interface Counts {
   owed: number;
   sent: number;
   sentDuplicated: number;
+  /**
+   * 回执 a dead sender had handed over (`handed_over_at`) before the server's reply: taken as
+   * sent and never resent, flagged `unconfirmed:` in last_error for an admin.
+   */
+  unconfirmed: number;
+  /** Of those, how many the SMTP peer never got (the process died before the last bytes left). */
+  unconfirmedUndelivered: number;
   /** Outbox rows still queued or sending. */
   pending: number;
 }
@@ -109,10 +116,11 @@ export async function startFaultWorld(name: string): Promise<FaultWorld> {
   pool.on("connect", (c) => c.on("error", () => undefined));
   // Migrated here too (it is safe to repeat), so counting never races Baosong's start-up.
   await migrateDatabase(pool);
-  const count = async (sql: string): Promise<number> => {
+  const count = async (sql: string): Promise<number> => Number((await rowsOf(sql))[0]!.n);
+  const rowsOf = async (sql: string): Promise<Record<string, unknown>[]> => {
     for (let attempt = 0; ; attempt++) {
       try {
-        return Number((await pool.query(sql)).rows[0].n);
+        return (await pool.query(sql)).rows;
       } catch (err) {
         // The fault may be a database that is down right now: look again shortly.
         if (attempt > 240) throw err;
@@ -156,6 +164,7 @@ export async function startFaultWorld(name: string): Promise<FaultWorld> {
       const rows = await count("select count(*) as n from messages");
       // 回执 only (they answer a school's mail); reminders and digests are not counted here.
       const sentIds = peer.received.filter((m) => m.parsed.inReplyTo).map((m) => m.parsed.messageId ?? "");
+      const unconfirmed = (await rowsOf("select our_message_id as id from outbox where kind = 'ack' and last_error like 'unconfirmed:%'")).map((r) => `<${r.id}>`);
       return {
         appended,
         filed,
@@ -164,6 +173,8 @@ export async function startFaultWorld(name: string): Promise<FaultWorld> {
         owed: await count("select count(*) as n from outbox where kind = 'ack' and status <> 'suppressed'"),
         sent: new Set(sentIds).size,
         sentDuplicated: sentIds.length - new Set(sentIds).size,
+        unconfirmed: unconfirmed.length,
+        unconfirmedUndelivered: unconfirmed.filter((id) => !sentIds.includes(id)).length,
         pending: await count("select count(*) as n from outbox where status in ('queued', 'sending')"),
       };
     },
@@ -173,7 +184,7 @@ export async function startFaultWorld(name: string): Promise<FaultWorld> {
       const deadline = since + SETTLE_LIMIT_MS;
       for (;;) {
         const c = await world.counts();
-        const settled = c.filed >= c.appended && c.owed >= c.appended && c.sent >= c.owed && c.pending === 0;
+        const settled = c.filed >= c.appended && c.owed >= c.appended && c.sent + c.unconfirmedUndelivered >= c.owed && c.pending === 0;
         if (settled) return (Date.now() - since) / 1000;
         if (Date.now() > deadline) throw new Error(`not settled within ${SETTLE_LIMIT_MS / 1000} s: ${JSON.stringify(c)} (logs in ${dir})`);
         await sleep(500);
@@ -182,7 +193,8 @@ export async function startFaultWorld(name: string): Promise<FaultWorld> {
     report(fault, c, seconds) {
       console.log(
         `[fault] ${fault}: mails appended ${c.appended} / filed ${c.filed} / duplicated ${c.duplicated}; ` +
-          `回执 owed ${c.owed} / sent ${c.sent} / duplicated ${c.sentDuplicated}; settled in ${seconds.toFixed(1)} s`,
+          `回执 owed ${c.owed} / sent ${c.sent} / duplicated ${c.sentDuplicated} (unconfirmed ${c.unconfirmed}, of them not received ${c.unconfirmedUndelivered}); ` +
+          `settled in ${seconds.toFixed(1)} s`,
       );
     },
     async close() {

@@ -20,7 +20,7 @@ describe("fault: Postgres crash-restarted (pg_ctl stop -m immediate) while mail 
       const seconds = await w.settle();
       const c = await w.counts();
       w.report("Postgres immediate restart", c, seconds);
-      expect(c).toMatchObject({ filed: MAILS, notFiledStatus: 0, duplicated: 0, owed: MAILS, sent: MAILS, sentDuplicated: 0 });
+      expect(c).toMatchObject({ filed: MAILS, notFiledStatus: 0, duplicated: 0, owed: MAILS, sent: MAILS, sentDuplicated: 0, unconfirmed: 0 });
       expect(baosong.exits).toEqual([]);
     },
     FAULT_TEST_TIMEOUT_MS,

@@ -23,7 +23,7 @@ describe("fault: Postgres backends terminated again and again (pg_terminate_back
       const seconds = await w.settle();
       const c = await w.counts();
       w.report(`pg_terminate_backend loop (${terminated} backends cut)`, c, seconds);
-      expect(c).toMatchObject({ filed: MAILS, notFiledStatus: 0, duplicated: 0, owed: MAILS, sent: MAILS, sentDuplicated: 0 });
+      expect(c).toMatchObject({ filed: MAILS, notFiledStatus: 0, duplicated: 0, owed: MAILS, sent: MAILS, sentDuplicated: 0, unconfirmed: 0 });
       expect(baosong.exits).toEqual([]);
     },
     FAULT_TEST_TIMEOUT_MS,

@@ -24,7 +24,7 @@ describe("fault: Redis restarted (no persistence) while ingest jobs wait", () =>
       const seconds = await w.settle();
       const c = await w.counts();
       w.report("Redis restart with all ingest jobs waiting", c, seconds);
-      expect(c).toMatchObject({ filed: MAILS, notFiledStatus: 0, duplicated: 0, owed: MAILS, sent: MAILS, sentDuplicated: 0 });
+      expect(c).toMatchObject({ filed: MAILS, notFiledStatus: 0, duplicated: 0, owed: MAILS, sent: MAILS, sentDuplicated: 0, unconfirmed: 0 });
       expect(await schedulerBack()).toBe(true);
       expect(poller.exits).toEqual([]);
       expect(workers.exits).toEqual([]);

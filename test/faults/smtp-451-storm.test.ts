@@ -22,7 +22,7 @@ describe("fault: the SMTP server answers 451 to a storm of deliveries", () => {
       const c = await w.counts();
       w.report(`SMTP 451 storm (${w.peer.refused.length} refused)`, c, seconds);
       expect(w.peer.refused).toHaveLength(storm);
-      expect(c).toMatchObject({ filed: MAILS, notFiledStatus: 0, duplicated: 0, owed: MAILS, sent: MAILS, sentDuplicated: 0 });
+      expect(c).toMatchObject({ filed: MAILS, notFiledStatus: 0, duplicated: 0, owed: MAILS, sent: MAILS, sentDuplicated: 0, unconfirmed: 0 });
       expect(baosong.exits).toEqual([]);
     },
     FAULT_TEST_TIMEOUT_MS,
