@@ -260,6 +260,48 @@ describe("sender", () => {
     expect((await row(dead)).attempts).toBe(2);
   });
 
+  it("renews its claim while a send waits longer than the stale window, so a second sender does not send it again", async () => {
+    // Both senders sweep every 100 ms and take claims older than 400 ms as a dead sender's.
+    await start({ staleAfterMs: 400, sweepIntervalMs: 100 });
+    await start({ staleAfterMs: 400, sweepIntervalMs: 100 });
+    const id = await newRow(await campaign());
+    const redis = redisConnection(redisUrl);
+    try {
+      // The account is paused (a provider throttle) for 2 s: the send waits after its claim.
+      await new SendPacer(redis, prefix).hold(`${peer.host}:${peer.port}/${SMTP_USER}`, 2_000);
+    } finally {
+      redis.disconnect();
+    }
+    await send(id);
+    await rowIn(id, "sending");
+    await new Promise((r) => setTimeout(r, 1_000));
+    // A second job for the same row (as after a stalled job), well past the stale window.
+    await send(id, `${jobIds.send({ outboxId: id })}-again`);
+    const sent = await rowIn(id, "sent");
+    await jobsFinished(jobIds.send({ outboxId: id }), `${jobIds.send({ outboxId: id })}-again`);
+    expect(sent.attempts).toBe(1);
+    expect(peer.received).toHaveLength(1);
+  });
+
+  it("records the handover before the end of DATA, and never resends a mail a dead sender had handed over", async () => {
+    const campaignId = await campaign();
+    const handedOver = await newRow(campaignId);
+    await t.pool.query(
+      "update outbox set status = 'sending', attempts = 1, claimed_at = now() - interval '1 hour', handed_over_at = now() - interval '1 hour' where id = $1",
+      [handedOver],
+    );
+    const fresh = await newRow(campaignId);
+    const handle = await start({ sweepIntervalMs: 100 });
+    await send(fresh);
+    const sent = await rowIn(fresh, "sent");
+    expect(sent.handedOverAt).toBeInstanceOf(Date);
+    expect(sent.lastError).toBeNull();
+    expect(await handle.sweep()).toBe(0);
+    const settled = await rowIn(handedOver, "sent");
+    expect(settled).toMatchObject({ attempts: 1, lastError: expect.stringContaining("unconfirmed") });
+    expect(peer.received.map((m) => m.parsed.messageId)).toEqual([`<${sent.ourMessageId}>`]);
+  });
+
   it("never writes the SMTP password to the logs, on success or on a refused login", async () => {
     await start();
     const good = await newRow(await campaign());

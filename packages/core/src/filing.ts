@@ -51,8 +51,9 @@ export interface FilingPlan {
    * needs_confirmation: attributed by a name or a form's unit cell from an address not on
    * the roster (SPEC §3 Trust); counted as received, but its forms never replace forms
    * from the school's roster address until an admin confirms it.
+   * rejected: the mail could not be read at all (beyond the parser's limits); kept as it came.
    */
-  status: "filed" | "unattributed" | "needs_confirmation";
+  status: "filed" | "unattributed" | "needs_confirmation" | "rejected";
   documents: FiledDocument[];
   /** Findings about the message as a whole, or about a part by its position. */
   findings: (Finding & { position: number | null })[];

@@ -9,6 +9,7 @@ export * from "./campaign-time.ts";
 export * from "./classification.ts";
 export * from "./filing.ts";
 export * from "./finding.ts";
+export * from "./ingest-failure.ts";
 export * from "./kinds.ts";
 export * from "./large-attachments.ts";
 export * from "./sender-auth.ts";

@@ -20,6 +20,8 @@ export interface ConnectOptions {
   /** PGlite behind a socket serves one connection at a time. */
   maxConnections?: number;
   applicationName?: string;
+  /** Told about connections that broke (logged by the caller); they never crash the process. */
+  onConnectionError?: (err: Error) => void;
 }
 
 export function connectDatabase(url: string, options: ConnectOptions = {}): DatabaseHandle {
@@ -28,9 +30,14 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     max: options.maxConnections ?? 10,
     application_name: options.applicationName ?? "baosong",
   });
-  // An idle client that loses its server (Postgres restart) must not crash the process;
-  // the pool drops it and the next query reconnects.
-  pool.on("error", () => undefined);
+  const onError = options.onConnectionError ?? (() => undefined);
+  // A client that loses its server (Postgres restart, failover, pg_terminate_backend,
+  // idle_in_transaction_session_timeout) emits 'error'; with no listener that kills the
+  // process. An idle one is the pool's ('error' on the pool; it drops it). A checked-out one,
+  // between two queries of a transaction, emits on itself: its next query fails, the job
+  // retries, and the pool discards the client on release (it is no longer queryable).
+  pool.on("error", onError);
+  pool.on("connect", (client) => client.on("error", onError));
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };
 }

@@ -10,3 +10,4 @@ export * from "./mailbox-lock.ts";
 export * from "./mailbox-sweep.ts";
 export * from "./sender-verification.ts";
 export * from "./sender-address.ts";
+export * from "./header-salvage.ts";

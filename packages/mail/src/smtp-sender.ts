@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import nodemailer, { type SMTPPoolSentMessageInfo, type SendMailOptions, type Transporter } from "nodemailer";
 import { BlobNotFoundError, type BlobStore } from "@baosong/blobs";
+import { gateMessage } from "./handover-gate.ts";
 import type { SmtpConfig } from "@baosong/core";
 
 /** A file to attach, as the outbox `attachments` jsonb lists it; the bytes are in the blob store. */
@@ -134,6 +135,8 @@ export async function composeMail(mail: OutgoingMail, smtp: SmtpConfig, blobs: B
   return { options, streams };
 }
 
+type GatedOptions = SendMailOptions & { beforeEnd?: () => Promise<void> };
+
 /** Sends outbox rows for one SMTP identity over a pooled connection. */
 export class SmtpSender {
   private readonly transport: Transporter<SMTPPoolSentMessageInfo>;
@@ -144,12 +147,18 @@ export class SmtpSender {
     private readonly blobs: BlobStore,
   ) {
     this.transport = createSmtpTransport(smtp, password);
+    this.transport.use("stream", (m, done) => {
+      const beforeEnd = (m.data as GatedOptions).beforeEnd;
+      if (beforeEnd) m.message.processFunc((input: Readable) => gateMessage(input, beforeEnd));
+      done();
+    });
   }
 
-  async send(mail: OutgoingMail): Promise<SentMail> {
+  /** `beforeEnd` runs before the last bytes of DATA go out; if it fails, nothing is delivered. */
+  async send(mail: OutgoingMail, beforeEnd?: () => Promise<void>): Promise<SentMail> {
     const { options, streams } = await composeMail(mail, this.smtp, this.blobs);
     try {
-      const info = await this.transport.sendMail(options);
+      const info = await this.transport.sendMail({ ...options, ...(beforeEnd ? { beforeEnd } : {}) } as SendMailOptions);
       return {
         messageId: info.messageId,
         response: info.response,

@@ -49,6 +49,24 @@ export class JobQueues {
     });
   }
 
+  /**
+   * Makes sure a job will run for this id. A waiting, delayed or active job will; a finished
+   * one (kept for a week so repeated enqueues stay no-ops) would swallow a plain re-add, so it
+   * is removed first. Returns whether a job was added. Sweeps use this to re-plan work whose
+   * job was lost (a Redis restart); the work itself must be idempotent, as a duplicate runs
+   * when a job finishes between the look and the add.
+   */
+  async ensure<N extends JobName>(name: N, data: JobData<N>, jobId: string): Promise<boolean> {
+    const existing = await this.queue(jobs[name].queue).getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== "completed" && state !== "failed" && state !== "unknown") return false;
+      await existing.remove().catch(() => undefined);
+    }
+    await this.add(name, data, jobId);
+    return true;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => closeBullmq(q)));
     this.connection.disconnect();

@@ -29,7 +29,10 @@ export async function openRuntime(settings: Settings): Promise<Runtime> {
     logger.warn({ msg: "DATABASE_URL not set: using the embedded PGlite database", url, dir: embedded.dataDir, shared: embedded.shared });
   }
   // PGlite has one session; its server multiplexes clients, so each process keeps to one.
-  const database = connectDatabase(url, { maxConnections: embedded ? 1 : 10 });
+  const database = connectDatabase(url, {
+    maxConnections: embedded ? 1 : 10,
+    onConnectionError: (err) => logger.warn({ msg: "database connection lost; it is replaced on the next query", err }),
+  });
   return {
     settings,
     logger,

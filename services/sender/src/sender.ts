@@ -3,11 +3,15 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { SmtpConfig } from "@baosong/core";
 import {
   claimOutbox,
+  DEFAULT_CLAIM_STALE_MS,
   listDueOutbox,
   loadCampaignContext,
   markFailed,
+  markHandedOver,
   markRetry,
   markSent,
+  renewClaim,
+  settleHandedOver,
   type Database,
   type OutboxRow,
 } from "@baosong/db";
@@ -28,7 +32,7 @@ export interface SenderSettings {
   /** Jobs one process works on at once; sends of one account still go one at a time. */
   concurrency?: number;
   sweepIntervalMs?: number;
-  /** A `sending` claim older than this is taken to be a dead sender's. Must exceed the longest send. */
+  /** A `sending` claim not renewed for this long is taken to be a dead sender's; renewed every quarter of it. */
   staleAfterMs?: number;
   /** How long an account pauses after the provider said "too fast" (发送频次过快). */
   throttlePauseMs?: number;
@@ -54,7 +58,7 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
   const logger = s.logger.child({ role: "sender" });
   const prefix = s.prefix ?? "baosong";
   const now = s.now ?? (() => new Date());
-  const staleAfterMs = s.staleAfterMs ?? 15 * 60_000;
+  const staleAfterMs = s.staleAfterMs ?? DEFAULT_CLAIM_STALE_MS;
   const pacerRedis = redisConnection(s.redisUrl);
   const pacer = new SendPacer(pacerRedis, prefix);
   const senders = new SenderCache(s.blobs);
@@ -71,17 +75,27 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
     const log = logger.child({ action: "mail.send", job: job.id, outbox: row.id, kind: row.kind, attempt: row.attempts });
     let account: string | null = null;
     let sent: SentMail;
+    const renewal = keepClaim(s.db, row, staleAfterMs / 4, log);
     try {
       const { campaign } = await loadCampaignContext(s.db, row.campaignId);
       const password = s.env[campaign.smtp.password_env];
       if (!password) throw Object.assign(new Error(`environment variable ${campaign.smtp.password_env} is not set`), { code: "ENOPASSWORD" });
       account = smtpAccountOf(campaign.smtp);
       await pacer.wait(account, campaign.smtp.per_minute);
-      sent = await senders.for(row.campaignId, campaign.smtp, password).send(row);
+      // From the end of DATA on, the server may have the mail: recorded first, so that were
+      // this process to die before the reply, the row is not sent again (settleHandedOver).
+      sent = await senders.for(row.campaignId, campaign.smtp, password).send(row, () => markHandedOver(s.db, row.id, row.attempts));
     } catch (err) {
+      renewal.stop();
       return failed(job, row, err, account, log);
     }
-    await markSentPersistently(s.db, row.id, log);
+    // The claim stays renewed until the result is recorded: a database that is away right
+    // now (a restart) must not make this row look abandoned when it comes back.
+    try {
+      await markSentPersistently(s.db, row.id, log);
+    } finally {
+      renewal.stop();
+    }
     log.info({ msg: "mail sent", messageId: sent.messageId, response: sent.response });
     return { outcome: "sent", messageId: sent.messageId };
   };
@@ -107,9 +121,10 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
     connection: redisConnection(s.redisUrl),
     prefix,
     concurrency: s.concurrency ?? 4,
-    // Lock duration must exceed the SMTP socket timeout (120 s), so a slow upload is not
-    // taken for a stalled job and handed to a second sender while the first still sends.
-    lockDuration: 180_000,
+    // Renewed every lockDuration/2 while a send lasts. A job taken for stalled while its
+    // sender still sends does not send twice: the row's claim (renewed too) keeps it.
+    lockDuration: 30_000,
+    stalledInterval: 15_000,
   });
   worker.on("error", (err) => logger.error({ msg: "sender worker error", err }));
 
@@ -121,6 +136,8 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
     return sweeping;
   };
   const sweepOnce = async (): Promise<number> => {
+    const unconfirmed = await settleHandedOver(s.db, staleAfterMs);
+    if (unconfirmed.length) logger.warn({ msg: "a dead sender had handed these over: taken as sent, not sent again", action: "outbox.sweep", outbox: unconfirmed });
     const due = await listDueOutbox(s.db, now(), 500, staleAfterMs);
     let added = 0;
     for (const row of due) if (await ensureJob(queues, row.id)) added++;
@@ -158,21 +175,25 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
   };
 }
 
+/** Duplicate jobs are harmless: the row claim lets one of them send. */
+function ensureJob(queues: JobQueues, outboxId: number): Promise<boolean> {
+  return queues.ensure("mail.send", { outboxId }, jobIds.send({ outboxId }));
+}
+
 /**
- * Makes sure a job will look at this row. A waiting, delayed or active job will; a finished
- * one (kept for a week so repeated enqueues stay no-ops) would swallow a plain re-add, so it
- * is removed first. Duplicate jobs are harmless: the row claim lets one of them send.
+ * Renews the row's claim while this sender works on it; a renewal that fails (a database
+ * blip) is tried again on the next tick, well within the stale window.
  */
-async function ensureJob(queues: JobQueues, outboxId: number): Promise<boolean> {
-  const jobId = jobIds.send({ outboxId });
-  const existing = await queues.queue(SEND.queue).getJob(jobId);
-  if (existing) {
-    const state = await existing.getState();
-    if (state !== "completed" && state !== "failed" && state !== "unknown") return false;
-    await existing.remove().catch(() => undefined);
-  }
-  await queues.add("mail.send", { outboxId }, jobId);
-  return true;
+function keepClaim(db: Database, row: OutboxRow, everyMs: number, log: Logger): { stop(): void } {
+  const timer = setInterval(() => {
+    renewClaim(db, row.id, row.attempts)
+      .then((ours) => {
+        if (!ours) log.warn({ msg: "claim no longer ours while sending" });
+      })
+      .catch((err: unknown) => log.warn({ msg: "could not renew the claim", err }));
+  }, everyMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** When BullMQ will run the job again, for `next_attempt_at` (the sweeper's clock). */
@@ -186,21 +207,25 @@ function retryDelayMs(job: Job): number {
 }
 
 /**
- * The mail is out: losing this write would resend it once the claim goes stale, so try a
- * few times before giving up on a database hiccup.
+ * The mail is out: losing this write would send it again once the claim went stale. So keep
+ * trying through a database restart or failover (the claim is renewed meanwhile, and nobody
+ * can take the row while the database is away), and give up only after a long outage.
  */
 async function markSentPersistently(db: Database, id: number, log: Logger): Promise<void> {
+  const giveUpAt = Date.now() + MARK_SENT_PATIENCE_MS;
   for (let attempt = 1; ; attempt++) {
     try {
       if (!(await markSent(db, id))) log.warn({ msg: "sent row was no longer claimed by this sender" });
       return;
     } catch (err) {
-      if (attempt >= 5) throw err;
-      log.warn({ msg: "could not record a sent mail, retrying", err });
-      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      if (Date.now() > giveUpAt) throw err;
+      if (attempt === 1 || attempt % 10 === 0) log.warn({ msg: "could not record a sent mail, retrying", attempt, err });
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2_000)));
     }
   }
 }
+
+const MARK_SENT_PATIENCE_MS = 10 * 60_000;
 
 /** One pooled transport per campaign, rebuilt when its SMTP settings or password change. */
 class SenderCache {

@@ -1,5 +1,5 @@
 import { defaultUnpackLimits, type UnpackProblem } from "@baosong/archives";
-import { providerAuthservIds, type BudgetGrant, type FileContent, type MailFacts } from "@baosong/core";
+import { providerAuthservIds, type BudgetGrant, type FileContent, type Finding, type MailFacts } from "@baosong/core";
 import { grantBudget, type CampaignContext } from "@baosong/db";
 import { defaultFileReadLimits, type DocumentParser } from "@baosong/documents";
 import type { Logger } from "@baosong/log";
@@ -9,6 +9,7 @@ import { expandArchives } from "./archives.ts";
 import { readContents } from "./contents.ts";
 import { expandForwarded } from "./forwarded.ts";
 import type { IngestDeps } from "./ingest.ts";
+import { readOrRefuse } from "./refused-mail.ts";
 
 /** A mail with its archives' members among its parts, and their problems among its problems. */
 export type UnpackedMail = Omit<ReadMessage, "problems"> & { problems: MailFacts["problems"] };
@@ -19,6 +20,8 @@ export interface BudgetedRead {
   contents: ReadonlyMap<number, FileContent>;
   /** What the mail stored, to settle its budget grant with. */
   used: { attachmentBytes: number; archiveBytes: number; files: number };
+  /** Set when the parser refused the mail for good: it is filed `rejected` with this finding. */
+  rejection: Finding | null;
 }
 
 /**
@@ -31,7 +34,8 @@ export async function readWithinBudget(d: IngestDeps, ctx: CampaignContext, data
   const sender = await peekFromAddress(d.blobs.open(data.rawKey));
   const budgets = ctx.campaign.budgets;
   const grant = await grantBudget(d.db, { campaignId: ctx.id, mailboxId: data.mailboxId, rawSha256: data.rawSha256, sender, receivedAt, budgets });
-  const read = await readMessage(d.blobs.open(data.rawKey), d.blobs, { ...defaultReadLimits, maxTotalBytes: grant.attachmentBytes, maxParts: Math.min(defaultReadLimits.maxParts, grant.files) });
+  const limits = { ...defaultReadLimits, maxTotalBytes: grant.attachmentBytes, maxParts: Math.min(defaultReadLimits.maxParts, grant.files) };
+  const { read, rejection } = await readOrRefuse(d.blobs, data.rawKey, () => readMessage(d.blobs.open(data.rawKey), d.blobs, limits));
   const readBytes = read.parts.reduce((n, p) => n + p.sizeBytes, 0);
   const forwarded = await expandForwarded(d.blobs, read.parts, grant.attachmentBytes - readBytes);
   const ratio = { maxRatio: budgets.archive_ratio.max, ratioMinBytes: budgets.archive_ratio.min_bytes };
@@ -42,7 +46,7 @@ export async function readWithinBudget(d: IngestDeps, ctx: CampaignContext, data
     parts: unpacked.parts.map((p) => ({ ...p, mediaType: mediaTypes.get(p.position) ?? p.mediaType })),
     problems: [...[...read.problems, ...forwarded.problems].map((p) => budgetProblem(p, grant)), ...unpacked.problems.map((p) => archiveProblem(p, grant))],
   };
-  return { read, mail, contents, used: { attachmentBytes: readBytes + forwarded.storedBytes, archiveBytes: unpacked.storedBytes, files: unpacked.parts.length } };
+  return { read, mail, contents, used: { attachmentBytes: readBytes + forwarded.storedBytes, archiveBytes: unpacked.storedBytes, files: unpacked.parts.length }, rejection };
 }
 
 /** Only the Authentication-Results of the mailbox's own server count (SPEC §3). */

@@ -27,6 +27,7 @@ import { verifySender, type DNSResolver, type ReadMessage } from "@baosong/mail"
 import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
 import { DocumentParser, type FileReadLimits } from "@baosong/documents";
 import { authservIdsOf, readWithinBudget, type UnpackedMail } from "./budgeted-read.ts";
+import { rejectedPlan } from "./refused-mail.ts";
 import type { Logger } from "@baosong/log";
 
 export interface IngestDeps {
@@ -64,9 +65,10 @@ export async function fileIngest(d: IngestDeps, parser: DocumentParser, data: In
   }
   const ctx = await loadCampaignContext(d.db, data.campaignId);
   const receivedAt = new Date(data.internalDate);
-  const { read, mail, contents, used } = await readWithinBudget(d, ctx, data, receivedAt, parser, log);
+  const { read, mail, contents, used, rejection } = await readWithinBudget(d, ctx, data, receivedAt, parser, log);
   const ownAuth = read.headers.has("dkim-signature") ? await verifySender(d.blobs.open(data.rawKey), d.dnsResolver) : null;
-  const plan = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt, contents, authservIds: authservIdsOf(ctx, data.mailboxId), ownAuth });
+  const understood = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt, contents, authservIds: authservIdsOf(ctx, data.mailboxId), ownAuth });
+  const plan = rejection ? rejectedPlan(understood, rejection) : understood;
   const schoolName = ctx.roster.find((s) => s.id === plan.attribution.schoolId)?.name ?? null;
   const documents = [...mail.parts.map((p) => documentRow(p, plan)), ...(await bodyDocument(d.blobs, plan))];
 

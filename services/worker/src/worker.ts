@@ -6,6 +6,7 @@ import { DocumentParser } from "@baosong/documents";
 import { closeBullmq, jobs, redisConnection, type JobQueues } from "@baosong/queue";
 import type { Logger } from "@baosong/log";
 import { createIngestProcessor, type IngestDeps } from "./ingest.ts";
+import { startIngestSweep } from "./ingest-sweep.ts";
 
 export interface WorkerSettings {
   db: Database;
@@ -17,10 +18,14 @@ export interface WorkerSettings {
   concurrency?: number;
   /** DNS for our own DKIM/DMARC check (default: the system's); tests inject one. */
   dnsResolver?: IngestDeps["dnsResolver"];
+  /** How often secured mails without a filing get their job again (a Redis restart lost it). */
+  sweepIntervalMs?: number;
 }
 
 export interface WorkerHandle {
   worker: Worker;
+  /** One ingest sweep now; resolves with how many jobs were (re-)created. */
+  sweep(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -36,9 +41,15 @@ export function startWorker(s: WorkerSettings): WorkerHandle {
     connection: redisConnection(s.redisUrl),
     prefix: s.prefix ?? "baosong",
     concurrency: s.concurrency ?? 2,
-    // Lock duration must exceed the longest parse of one mail (a large attachment), or the
-    // job is deemed stalled and handed to another worker mid-filing.
-    lockDuration: 5 * 60_000,
+    // BullMQ renews the lock every lockDuration/2 from this event loop while the job runs,
+    // however long the mail takes; files are parsed in the parser thread, so a large workbook
+    // does not hold the loop past a renewal. A short lock is what lets a killed worker's job
+    // be taken over within about a minute (lock expiry + a stalled check). Should a renewal
+    // still be missed, the job runs twice and files once.
+    lockDuration: 30_000,
+    stalledInterval: 15_000,
+    // A worker killed twice in the middle of the same mail is no reason to give the mail up.
+    maxStalledCount: 5,
   });
   worker.on("failed", (job, err) => {
     if (!job) return;
@@ -47,9 +58,12 @@ export function startWorker(s: WorkerSettings): WorkerHandle {
     if (final) void recordUnfiled(s.db, job).catch((e) => logger.error({ msg: "could not record failed mail", err: e }));
   });
   worker.on("error", (err) => logger.error({ msg: "worker error", err }));
+  const sweep = startIngestSweep({ db: s.db, queues: s.queues, logger, intervalMs: s.sweepIntervalMs });
   return {
     worker,
+    sweep: sweep.sweep,
     stop: async () => {
+      await sweep.stop();
       await closeBullmq(worker);
       await parser.close();
     },

@@ -9,7 +9,7 @@ export type OutboxStatus = "queued" | "sending" | "sent" | "failed" | "suppresse
 /** An outgoing mail as its author creates it; delivery state starts empty. */
 export type NewOutboxMail = Omit<
   typeof outbox.$inferInsert,
-  "id" | "status" | "attempts" | "lastError" | "nextAttemptAt" | "claimedAt" | "createdAt" | "sentAt"
+  "id" | "status" | "attempts" | "lastError" | "nextAttemptAt" | "claimedAt" | "handedOverAt" | "createdAt" | "sentAt"
 > & { status?: "queued" | "suppressed" };
 
 export interface EnqueuedOutbox {
@@ -18,6 +18,12 @@ export interface EnqueuedOutbox {
   created: boolean;
   status: string;
 }
+
+/**
+ * A `sending` claim not renewed for this long belongs to a dead sender. Live senders renew
+ * every quarter of it, so it need not cover the longest send.
+ */
+export const DEFAULT_CLAIM_STALE_MS = 40_000;
 
 /** last_error is for people reading the dashboard, not a dump: keep it to a readable size. */
 const MAX_ERROR_CHARS = 1000;
@@ -63,13 +69,69 @@ export async function claimOutbox(db: Executor, id: number, staleAfterMs: number
         eq(outbox.id, id),
         or(
           eq(outbox.status, "queued"),
-          and(eq(outbox.status, "sending"), lt(outbox.claimedAt, sql`now() - ${staleAfterMs}::double precision * interval '1 millisecond'`)),
+          and(
+            eq(outbox.status, "sending"),
+            // A dead sender that had handed the whole mail over is not followed by a resend.
+            isNull(outbox.handedOverAt),
+            lt(outbox.claimedAt, sql`now() - ${staleAfterMs}::double precision * interval '1 millisecond'`),
+          ),
         ),
       ),
     )
     .returning();
   return row ?? null;
 }
+
+/**
+ * Keeps a claim fresh while its sender is alive (pacing, connecting, uploading), so the stale
+ * window can be short: only a sender that stopped renewing — it died — loses the row. The
+ * attempt number is the claim's token; a row another sender took over is not renewed.
+ */
+export async function renewClaim(db: Executor, id: number, attempt: number): Promise<boolean> {
+  const rows = await db
+    .update(outbox)
+    .set({ claimedAt: sql`now()` })
+    .where(and(eq(outbox.id, id), eq(outbox.status, "sending"), eq(outbox.attempts, attempt)))
+    .returning({ id: outbox.id });
+  return rows.length > 0;
+}
+
+/**
+ * Recorded just before the end of DATA: once the server has the final ".", it may deliver,
+ * whatever becomes of this sender. Fails (and the send is aborted before its end, so the
+ * server discards it) when the row is no longer this claim's.
+ */
+export async function markHandedOver(db: Executor, id: number, attempt: number): Promise<void> {
+  const rows = await db
+    .update(outbox)
+    .set({ handedOverAt: sql`now()` })
+    .where(and(eq(outbox.id, id), eq(outbox.status, "sending"), eq(outbox.attempts, attempt)))
+    .returning({ id: outbox.id });
+  if (!rows.length) throw new Error(`outbox row ${id} is no longer claimed by attempt ${attempt}`);
+}
+
+/**
+ * The SMTP-250-then-crash window: a sender died after handing a mail over and before it
+ * recorded the server's reply. The server has the mail unless the process died within the
+ * microseconds between this mark and writing the last bytes, so it is taken as sent (noted
+ * in last_error) and never sent again: a 回执 sent twice is the worse mistake. Returns the ids.
+ */
+export async function settleHandedOver(db: Executor, staleAfterMs: number): Promise<number[]> {
+  const rows = await db
+    .update(outbox)
+    .set({ status: "sent", sentAt: sql`${outbox.handedOverAt}`, claimedAt: null, lastError: UNCONFIRMED })
+    .where(
+      and(
+        eq(outbox.status, "sending"),
+        sql`${outbox.handedOverAt} is not null`,
+        lt(outbox.claimedAt, sql`now() - ${staleAfterMs}::double precision * interval '1 millisecond'`),
+      ),
+    )
+    .returning({ id: outbox.id });
+  return rows.map((r) => r.id);
+}
+
+const UNCONFIRMED = "unconfirmed: the sender stopped after handing the whole mail to the SMTP server, before its reply; not sent again, so it is never sent twice";
 
 /** Returns false when the row was no longer ours to finish (it is not `sending`). */
 export async function markSent(db: Executor, id: number): Promise<boolean> {
@@ -85,7 +147,7 @@ export async function markSent(db: Executor, id: number): Promise<boolean> {
 export async function markRetry(db: Executor, id: number, error: string, nextAttemptAt: Date): Promise<boolean> {
   const rows = await db
     .update(outbox)
-    .set({ status: "queued", lastError: error.slice(0, MAX_ERROR_CHARS), nextAttemptAt, claimedAt: null })
+    .set({ status: "queued", lastError: error.slice(0, MAX_ERROR_CHARS), nextAttemptAt, claimedAt: null, handedOverAt: null })
     .where(and(eq(outbox.id, id), eq(outbox.status, "sending")))
     .returning({ id: outbox.id });
   return rows.length > 0;
@@ -111,7 +173,7 @@ export interface DueOutbox {
  * has come) and `sending` rows whose claim went stale. Covers a job lost between the
  * database commit and the enqueue, a Redis restart, and a sender that died mid-send.
  */
-export async function listDueOutbox(db: Executor, now: Date, limit: number, staleAfterMs = 15 * 60_000): Promise<DueOutbox[]> {
+export async function listDueOutbox(db: Executor, now: Date, limit: number, staleAfterMs = DEFAULT_CLAIM_STALE_MS): Promise<DueOutbox[]> {
   const staleBefore = new Date(now.getTime() - staleAfterMs);
   return db
     .select({ id: outbox.id, status: outbox.status })
@@ -119,7 +181,7 @@ export async function listDueOutbox(db: Executor, now: Date, limit: number, stal
     .where(
       or(
         and(eq(outbox.status, "queued"), or(isNull(outbox.nextAttemptAt), lte(outbox.nextAttemptAt, now))),
-        and(eq(outbox.status, "sending"), lt(outbox.claimedAt, staleBefore)),
+        and(eq(outbox.status, "sending"), isNull(outbox.handedOverAt), lt(outbox.claimedAt, staleBefore)),
       ),
     )
     .orderBy(asc(outbox.id))

@@ -1,4 +1,4 @@
-import { and, asc, eq, exists, inArray, isNull, ne, sql } from "drizzle-orm";
+import { and, asc, eq, exists, inArray, isNull, ne, notExists, sql } from "drizzle-orm";
 import { campaignSchema, type MailboxConfig } from "@baosong/core";
 import type { Executor } from "../client.ts";
 import { campaigns, mailboxes, mailReceipts } from "../schema/campaigns.ts";
@@ -191,4 +191,56 @@ export async function markReceipts(db: Executor, ids: readonly number[]): Promis
     .update(mailReceipts)
     .set({ markedAt: sql`now()` })
     .where(and(inArray(mailReceipts.id, [...ids]), isNull(mailReceipts.markedAt)));
+}
+
+/** A secured mail the worker has not filed, with what its `mail.ingest` job carries. */
+export interface UnfiledReceipt {
+  campaignId: number;
+  mailboxId: number;
+  rawSha256: string;
+  uidValidity: number;
+  uid: number;
+  sizeBytes: number;
+  internalDate: Date;
+}
+
+/**
+ * Secured mails with no filed message: the ingest sweep makes sure each has a job, so a job
+ * lost with Redis (a restart without persistence) is planned again. Filing comes before
+ * marking, so every such receipt is unmarked and the partial index keeps this cheap. One row
+ * per raw mail (a resync records the same mail under a second UIDVALIDITY).
+ */
+export async function listUnfiledReceipts(
+  db: Executor,
+  limit = 500,
+  /** The last row of the previous page: pages go by (mailbox, raw SHA-256). */
+  after?: Pick<UnfiledReceipt, "mailboxId" | "rawSha256">,
+): Promise<UnfiledReceipt[]> {
+  const rows = await db
+    .selectDistinctOn([mailReceipts.mailboxId, mailReceipts.rawSha256], {
+      campaignId: mailboxes.campaignId,
+      mailboxId: mailReceipts.mailboxId,
+      rawSha256: mailReceipts.rawSha256,
+      uidValidity: mailReceipts.uidValidity,
+      uid: mailReceipts.uid,
+      sizeBytes: mailReceipts.sizeBytes,
+      internalDate: mailReceipts.internalDate,
+    })
+    .from(mailReceipts)
+    .innerJoin(mailboxes, eq(mailboxes.id, mailReceipts.mailboxId))
+    .where(
+      and(
+        isNull(mailReceipts.markedAt),
+        after ? sql`(${mailReceipts.mailboxId}, ${mailReceipts.rawSha256}) > (${after.mailboxId}, ${after.rawSha256})` : undefined,
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(messages)
+            .where(and(eq(messages.mailboxId, mailReceipts.mailboxId), eq(messages.rawSha256, mailReceipts.rawSha256))),
+        ),
+      ),
+    )
+    .orderBy(mailReceipts.mailboxId, mailReceipts.rawSha256, asc(mailReceipts.id))
+    .limit(limit);
+  return rows;
 }

@@ -113,6 +113,11 @@ export const outbox = pgTable(
     lastError: text("last_error"),
     nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }),
     claimedAt: timestamp("claimed_at", { withTimezone: true }),
+    /**
+     * Set by the claiming sender just before the end of DATA (the last bytes, then "."): from
+     * here the server may have the mail. A sender that dies after it is not followed by a resend.
+     */
+    handedOverAt: timestamp("handed_over_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     sentAt: timestamp("sent_at", { withTimezone: true }),
   },
