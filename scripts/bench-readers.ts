@@ -23,7 +23,9 @@ async function rate(read: () => Promise<unknown>, minMs = 1500): Promise<number>
 
 /** exceljs as the worker used it before: load the whole workbook, walk every cell. */
 async function readWithExcelJs(bytes: Buffer): Promise<number> {
-  const { Workbook } = (await import("exceljs")).default as unknown as { Workbook: new () => { xlsx: { load(b: Buffer): Promise<unknown> }; worksheets: { eachRow(f: (row: { eachCell(g: () => void): void }) => void): void }[] } };
+  const { Workbook } = (await import("exceljs")).default as unknown as {
+    Workbook: new () => { xlsx: { load(b: Buffer): Promise<unknown> }; worksheets: { eachRow(f: (row: { eachCell(g: () => void): void }) => void): void }[] };
+  };
   const wb = new Workbook();
   await wb.xlsx.load(bytes);
   let cells = 0;
@@ -69,6 +71,13 @@ export async function benchReaders(): Promise<void> {
   ];
   for (const [format, path, type] of others) {
     const bytes = fixture(path);
-    console.log(JSON.stringify({ bench: `read ${format}`, file: path, fileKB: Math.round(bytes.length / 1024), readsPerSecond: Number((await rate(ours(type)(bytes))).toFixed(1)) }));
+    console.log(
+      JSON.stringify({
+        bench: `read ${format}`,
+        file: path,
+        fileKB: Math.round(bytes.length / 1024),
+        readsPerSecond: Number((await rate(ours(type)(bytes))).toFixed(1)),
+      }),
+    );
   }
 }

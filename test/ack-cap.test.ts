@@ -13,7 +13,16 @@ const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 function mail(n: number, from: string): Buffer {
   return Buffer.from(
-    [`From: <${from}>`, "To: <112812581@qq.com>", `Subject: =?UTF-8?B?${Buffer.from(`荣昌职教中心 第${n}封`).toString("base64")}?=`, `Message-ID: <cap-${n}-${from}>`, "Content-Type: text/plain; charset=utf-8", "", `第${n}封`, ""].join("\r\n"),
+    [
+      `From: <${from}>`,
+      "To: <112812581@qq.com>",
+      `Subject: =?UTF-8?B?${Buffer.from(`荣昌职教中心 第${n}封`).toString("base64")}?=`,
+      `Message-ID: <cap-${n}-${from}>`,
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      `第${n}封`,
+      "",
+    ].join("\r\n"),
   );
 }
 

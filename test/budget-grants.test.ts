@@ -14,7 +14,14 @@ describe("budget grants", () => {
   let t: TestDatabase;
   let campaignId: number;
   let mailboxId: number;
-  const request = (n: number, sender = "ym@example.cn", receivedAt = new Date("2022-05-16T02:00:00Z")) => ({ campaignId, mailboxId, rawSha256: `${n}`.padStart(64, "0"), sender, receivedAt, budgets });
+  const request = (n: number, sender = "ym@example.cn", receivedAt = new Date("2022-05-16T02:00:00Z")) => ({
+    campaignId,
+    mailboxId,
+    rawSha256: `${n}`.padStart(64, "0"),
+    sender,
+    receivedAt,
+    budgets,
+  });
 
   beforeAll(async () => {
     t = await createTestDatabase();

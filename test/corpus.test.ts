@@ -80,10 +80,13 @@ describe("the labelled corpus", { timeout: 180_000 }, () => {
     const files = labels.mails.flatMap((m) => m.files);
     expect(labels.mails.length).toBeGreaterThanOrEqual(40);
     expect(files.length).toBeGreaterThanOrEqual(80);
-    expect(new Set(files.map((f) => f.kind))).toEqual(new Set(["info_form", "stats_form", "daily_report", "summary_report", "law_summary", "plan", "featured_list", "media_photo", "media_video", "other"]));
+    expect(new Set(files.map((f) => f.kind))).toEqual(
+      new Set(["info_form", "stats_form", "daily_report", "summary_report", "law_summary", "plan", "featured_list", "media_photo", "media_video", "other"]),
+    );
     expect(new Set(labels.mails.map((m) => m.tool))).toEqual(new Set(["python", "mutt", "swaks"]));
     const extensions = new Set(files.map((f) => f.filename.split(".").pop()!.toLowerCase()));
-    for (const ext of ["xlsx", "xls", "et", "docx", "doc", "wps", "pdf", "jpg", "png", "heic", "mp4", "mov", "avi", "wmv", "zip", "7z", "eml"]) expect(extensions).toContain(ext);
+    for (const ext of ["xlsx", "xls", "et", "docx", "doc", "wps", "pdf", "jpg", "png", "heic", "mp4", "mov", "avi", "wmv", "zip", "7z", "eml"])
+      expect(extensions).toContain(ext);
   });
 
   it("attributes every mail to the school it came from, or to none", async () => {
@@ -99,19 +102,28 @@ describe("the labelled corpus", { timeout: 180_000 }, () => {
   });
 
   it("gives every file its kind, campaign day, parse status and signed-copy link", async () => {
-    const { rows } = await t.pool.query("select message_id, filename, kind, to_char(activity_day, 'YYYY-MM-DD') as day, parse_status, signed_copy_of from dashboard.documents");
+    const { rows } = await t.pool.query(
+      "select message_id, filename, kind, to_char(activity_day, 'YYYY-MM-DD') as day, parse_status, signed_copy_of from dashboard.documents",
+    );
     const counts = new Map<string, number>();
     const mismatches: unknown[] = [];
     for (const m of labels.mails) {
       const docs = rows.filter((r) => r.message_id === filed.get(m.mail));
-      const actual = docs.map((d) => ({ filename: d.filename, kind: d.kind, day: d.day, parse: d.parse_status, signedCopyOf: d.signed_copy_of ?? undefined })).sort(byName);
+      const actual = docs
+        .map((d) => ({ filename: d.filename, kind: d.kind, day: d.day, parse: d.parse_status, signedCopyOf: d.signed_copy_of ?? undefined }))
+        .sort(byName);
       const wanted = m.files.map((f) => ({ filename: f.filename, kind: f.kind, day: f.day, parse: f.parse, signedCopyOf: f.signedCopyOf })).sort(byName);
       if (!same(actual, wanted)) mismatches.push({ mail: m.mail, wanted, actual });
       for (const f of m.files) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
     }
     expect(mismatches).toEqual([]);
     const total = [...counts.values()].reduce((a, b) => a + b, 0);
-    console.log(`corpus checked: ${labels.mails.length} mails, ${total} files — ${[...counts].sort().map(([k, n]) => `${k} ${n}`).join(", ")}`);
+    console.log(
+      `corpus checked: ${labels.mails.length} mails, ${total} files — ${[...counts]
+        .sort()
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ")}`,
+    );
   });
 
   it("reads every 信息采集表 field, and knows which version is the latest", async () => {
@@ -161,7 +173,10 @@ describe("the labelled corpus", { timeout: 180_000 }, () => {
 
   it("tells each school in its 回执 what every file was taken for and what was read from it", async () => {
     const ack = async (mail: string) => {
-      const { rows } = await t.pool.query("select o.text_body from outbox o join messages m on m.id = o.related_message_id where o.kind = 'ack' and m.message_id = $1", [filed.get(mail)]);
+      const { rows } = await t.pool.query(
+        "select o.text_body from outbox o join messages m on m.id = o.related_message_id where o.kind = 'ack' and m.message_id = $1",
+        [filed.get(mail)],
+      );
       return rows[0]?.text_body as string;
     };
     const office97 = await ack("mails/40-ym-final-office97.eml");
@@ -186,7 +201,14 @@ describe("the labelled corpus", { timeout: 180_000 }, () => {
   it("shows per school what is on time, invalid or missing — a signed copy is not a second submission", async () => {
     const { rows } = await t.pool.query("select school, requirement_key, status from dashboard.school_status where requirement_key <> 'daily-report'");
     const status = (key: string) => Object.fromEntries(rows.filter((r) => r.requirement_key === key).map((r) => [r.school, r.status]));
-    const [RC, YM, AF, PL, QL, XM] = ["重庆市荣昌区职业教育中心", "重庆益民技工学校", "重庆市荣昌区安富职业中学", "重庆市荣昌区盘龙职业中学", "重庆市荣昌区清流职业中学", "重庆市荣昌区畜牧职业技术学校"];
+    const [RC, YM, AF, PL, QL, XM] = [
+      "重庆市荣昌区职业教育中心",
+      "重庆益民技工学校",
+      "重庆市荣昌区安富职业中学",
+      "重庆市荣昌区盘龙职业中学",
+      "重庆市荣昌区清流职业中学",
+      "重庆市荣昌区畜牧职业技术学校",
+    ];
     expect(status("info-form")).toEqual({ [RC]: "on_time", [YM]: "on_time", [AF]: "on_time", [PL]: "on_time", [QL]: "on_time", [XM]: "invalid" });
     expect(status("stats-form")).toEqual({ [RC]: "on_time", [YM]: "on_time", [AF]: "on_time", [PL]: "on_time", [QL]: "on_time", [XM]: "invalid" });
     expect(status("summary-report")).toEqual({ [RC]: "on_time", [YM]: "invalid", [AF]: "missing", [PL]: "on_time", [QL]: "on_time", [XM]: "missing" });
@@ -194,10 +216,17 @@ describe("the labelled corpus", { timeout: 180_000 }, () => {
   });
 
   it("reads every photo's and video's size, date taken and duration from its own bytes", async () => {
-    const { rows } = await t.pool.query("select message_id, filename, width, height, to_char(taken_at, 'YYYY-MM-DD HH24:MI:SS') as taken_at, duration_seconds from dashboard.documents");
+    const { rows } = await t.pool.query(
+      "select message_id, filename, width, height, to_char(taken_at, 'YYYY-MM-DD HH24:MI:SS') as taken_at, duration_seconds from dashboard.documents",
+    );
     const mismatches = labelled("media").flatMap(({ mail, file }) => {
       const r = rows.find((x) => x.message_id === filed.get(mail) && x.filename === file.filename);
-      const wanted = { width: file.media!.width, height: file.media!.height, takenAt: file.media!.takenAt ?? null, durationSeconds: file.media!.durationSeconds ?? null };
+      const wanted = {
+        width: file.media!.width,
+        height: file.media!.height,
+        takenAt: file.media!.takenAt ?? null,
+        durationSeconds: file.media!.durationSeconds ?? null,
+      };
       const actual = r && { width: r.width, height: r.height, takenAt: r.taken_at, durationSeconds: r.duration_seconds };
       return same(actual, wanted) ? [] : [{ mail, file: file.filename, wanted, actual }];
     });
@@ -220,6 +249,15 @@ function pick(row: Record<string, unknown>, keys: string[]): Record<string, unkn
 /** Equal as JSON, whatever the order of keys (jsonb sorts them its own way). */
 function same(a: unknown, b: unknown): boolean {
   const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical) : v && typeof v === "object" ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).sort(([x], [y]) => x.localeCompare(y)).map(([k, x]) => [k, canonical(x)])) : v;
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === "object"
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([, x]) => x !== undefined)
+              .sort(([x], [y]) => x.localeCompare(y))
+              .map(([k, x]) => [k, canonical(x)]),
+          )
+        : v;
   return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 }

@@ -104,10 +104,15 @@ describe("form variants read through the real readers", { timeout: 300_000 }, ()
       tally.set(key, { files: t.files + 1, right: t.right + right, total: t.total + total });
       if (wrong.length > 0) failures.push(`${c.file}: ${wrong.slice(0, 4).join("; ")}`);
     }
-    const lines = [...tally].sort().map(([k, t]) => `${k.padEnd(20)} files ${String(t.files).padStart(3)}  values ${t.right}/${t.total}  ${((100 * t.right) / t.total).toFixed(1)}%`);
+    const lines = [...tally]
+      .sort()
+      .map(([k, t]) => `${k.padEnd(20)} files ${String(t.files).padStart(3)}  values ${t.right}/${t.total}  ${((100 * t.right) / t.total).toFixed(1)}%`);
     const traits = new Map<string, number>();
     for (const v of variants) for (const trait of new Set(v.traits)) traits.set(trait, (traits.get(trait) ?? 0) + 1);
-    const traitLine = [...traits].sort().map(([k, n]) => `${k} ${n}`).join(", ");
+    const traitLine = [...traits]
+      .sort()
+      .map(([k, n]) => `${k} ${n}`)
+      .join(", ");
     console.log(["form variants, per kind and format:", ...lines, `what the ${variants.length} generated variants exercise: ${traitLine}`].join("\n"));
     expect(failures).toEqual([]);
   });

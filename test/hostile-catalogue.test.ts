@@ -90,13 +90,24 @@ describe("the hostile catalogue", () => {
   }, 180_000);
 
   async function file(c: HostileCase): Promise<Outcome[]> {
-    const raws = Array.from({ length: c.copies ?? 1 }, (_, i) => (i === 0 ? c.raw : Buffer.from(c.raw.toString("latin1").replace(/Message-ID: <([^>]+)>/i, `Message-ID: <$1-copy${i}>`), "latin1")));
+    const raws = Array.from({ length: c.copies ?? 1 }, (_, i) =>
+      i === 0 ? c.raw : Buffer.from(c.raw.toString("latin1").replace(/Message-ID: <([^>]+)>/i, `Message-ID: <$1-copy${i}>`), "latin1"),
+    );
     const before = blobBytes(join(dir, "blobs"));
     resetPeak(child.pid!);
     const jobs: IngestJob[] = [];
     for (const raw of raws) {
       const stored = await blobs.put(Readable.from([raw]));
-      const data = { campaignId, mailboxId, rawKey: stored.key, rawSha256: stored.sha256, uidValidity: 1, uid: ++uid, sizeBytes: stored.size, internalDate: c.receivedAt };
+      const data = {
+        campaignId,
+        mailboxId,
+        rawKey: stored.key,
+        rawSha256: stored.sha256,
+        uidValidity: 1,
+        uid: ++uid,
+        sizeBytes: stored.size,
+        internalDate: c.receivedAt,
+      };
       jobs.push(data);
     }
     await Promise.all(jobs.map((data) => queues.add("mail.ingest", data, jobIds.ingest(data))));
@@ -107,7 +118,9 @@ describe("the hostile catalogue", () => {
     return Promise.all(rows.map(async (m) => ({ ...(await outcomeOf(m)), up, blobBytes: blobGrowth, peakMiB })));
   }
 
-  async function waitForFiling(shas: string[]): Promise<{ id: number; message_id: string; status: string; school: string | null; attributed_by: string; auth: string }[]> {
+  async function waitForFiling(
+    shas: string[],
+  ): Promise<{ id: number; message_id: string; status: string; school: string | null; attributed_by: string; auth: string }[]> {
     for (let i = 0; i < 1200; i++) {
       const { rows } = await t.pool.query(
         "select m.id, m.message_id, m.status, s.name as school, m.attributed_by, m.auth from messages m left join schools s on s.id = m.school_id where raw_sha256 = any($1) order by m.id",
@@ -122,44 +135,62 @@ describe("the hostile catalogue", () => {
 
   async function outcomeOf(m: { id: number; message_id: string; status: string; school: string | null; attributed_by: string; auth: string }) {
     const findings = (await t.pool.query("select code from findings where message_id = $1 order by code", [m.id])).rows.map((r) => r.code as string);
-    const acks = (await t.pool.query("select to_address as to, status, suppressed_reason as reason from outbox where kind = 'ack' and related_message_id = $1", [m.id])).rows;
+    const acks = (
+      await t.pool.query("select to_address as to, status, suppressed_reason as reason from outbox where kind = 'ack' and related_message_id = $1", [m.id])
+    ).rows;
     const documents = (await t.pool.query("select count(*)::int as n from documents where message_id = $1 and origin <> 'body'", [m.id])).rows[0].n as number;
-    return { status: m.status, school: m.school, attributedBy: m.attributed_by, auth: m.auth, findings: [...new Set(findings)], acks, documents, messageId: m.message_id };
+    return {
+      status: m.status,
+      school: m.school,
+      attributedBy: m.attributed_by,
+      auth: m.auth,
+      findings: [...new Set(findings)],
+      acks,
+      documents,
+      messageId: m.message_id,
+    };
   }
 
   for (const c of cases) {
-    it.skipIf(c.pending)(`${c.id}: ${c.title}${c.pending ? ` (pending: ${c.pending})` : ""}`, async () => {
-      const results = await file(c);
-      results.forEach((r, i) => outcomes.set(results.length > 1 ? `${c.id}#${i + 1}` : c.id, r));
-      const e = c.expect;
-      for (const r of results) {
-        expect(r.up, "the worker process is up").toBe(true);
-        expect([e.status].flat()).toContain(r.status);
-        if (e.school !== undefined) expect(r.school).toBe(e.school);
-        if (e.attributedBy) expect(r.attributedBy).toBe(e.attributedBy);
-        if (e.auth) expect(r.auth).toBe(e.auth);
-        for (const code of e.findings ?? []) expect(r.findings).toContain(code);
-        for (const code of e.noFindings ?? []) expect(r.findings).not.toContain(code);
-        if (e.documents !== undefined) expect(r.documents).toBe(e.documents);
-        // Every mail is filed once and has at most one 回执, whatever it holds.
-        expect(r.acks.length).toBeLessThanOrEqual(1);
-      }
-      const raw = c.raw.length * (c.copies ?? 1);
-      expect(results[0]!.blobBytes, "blob bytes written").toBeLessThanOrEqual(e.maxBlobBytes ?? 3 * raw + MiB);
-      if (c.copies) {
-        // The hourly cap: at most max_per_sender_per_hour 回执 for mails of one received hour.
-        const statuses = results.map((r) => r.acks[0]?.status);
-        expect(statuses.filter((s) => s === "queued")).toHaveLength(5);
-        expect(results.filter((r) => r.acks[0]?.reason === "hourly_cap")).toHaveLength(c.copies - 5);
-      } else if (e.ack !== undefined) {
-        const ack = results[0]!.acks[0] ?? null;
-        expect(ack && { to: ack.to, status: ack.status, ...(e.ack?.reason && { reason: ack.reason }) }).toEqual(e.ack);
-      }
-    }, 180_000);
+    it.skipIf(c.pending)(
+      `${c.id}: ${c.title}${c.pending ? ` (pending: ${c.pending})` : ""}`,
+      async () => {
+        const results = await file(c);
+        results.forEach((r, i) => outcomes.set(results.length > 1 ? `${c.id}#${i + 1}` : c.id, r));
+        const e = c.expect;
+        for (const r of results) {
+          expect(r.up, "the worker process is up").toBe(true);
+          expect([e.status].flat()).toContain(r.status);
+          if (e.school !== undefined) expect(r.school).toBe(e.school);
+          if (e.attributedBy) expect(r.attributedBy).toBe(e.attributedBy);
+          if (e.auth) expect(r.auth).toBe(e.auth);
+          for (const code of e.findings ?? []) expect(r.findings).toContain(code);
+          for (const code of e.noFindings ?? []) expect(r.findings).not.toContain(code);
+          if (e.documents !== undefined) expect(r.documents).toBe(e.documents);
+          // Every mail is filed once and has at most one 回执, whatever it holds.
+          expect(r.acks.length).toBeLessThanOrEqual(1);
+        }
+        const raw = c.raw.length * (c.copies ?? 1);
+        expect(results[0]!.blobBytes, "blob bytes written").toBeLessThanOrEqual(e.maxBlobBytes ?? 3 * raw + MiB);
+        if (c.copies) {
+          // The hourly cap: at most max_per_sender_per_hour 回执 for mails of one received hour.
+          const statuses = results.map((r) => r.acks[0]?.status);
+          expect(statuses.filter((s) => s === "queued")).toHaveLength(5);
+          expect(results.filter((r) => r.acks[0]?.reason === "hourly_cap")).toHaveLength(c.copies - 5);
+        } else if (e.ack !== undefined) {
+          const ack = results[0]!.acks[0] ?? null;
+          expect(ack && { to: ack.to, status: ack.status, ...(e.ack?.reason && { reason: ack.reason }) }).toEqual(e.ack);
+        }
+      },
+      180_000,
+    );
   }
 
   it("keeps the school's roster stats form as the latest over the stranger's newer one, until an admin confirms it", async () => {
-    const latest = async () => (await t.pool.query("select message_id from dashboard.stats_forms where school = $1 and is_latest", [HOSTILE_ROSTER[0]!.name])).rows.map((r) => r.message_id);
+    const latest = async () =>
+      (await t.pool.query("select message_id from dashboard.stats_forms where school = $1 and is_latest", [HOSTILE_ROSTER[0]!.name])).rows.map(
+        (r) => r.message_id,
+      );
     const baseline = outcomes.get("baseline")!.messageId;
     const stranger = outcomes.get("stranger-stats-form")!.messageId;
     const unitOnly = outcomes.get("stranger-form-unit-only")!.messageId;
@@ -168,7 +199,10 @@ describe("the hostile catalogue", () => {
     expect(pending).toEqual(expect.arrayContaining([stranger, unitOnly]));
     expect(await confirmMessage(t.db, stranger)).toMatchObject({ ok: true, school: HOSTILE_ROSTER[0]!.name });
     expect(await latest()).toEqual([stranger]);
-    expect((await t.pool.query("select status, attributed_by from dashboard.messages where message_id = $1", [stranger])).rows[0]).toEqual({ status: "filed", attributed_by: "manual" });
+    expect((await t.pool.query("select status, attributed_by from dashboard.messages where message_id = $1", [stranger])).rows[0]).toEqual({
+      status: "filed",
+      attributed_by: "manual",
+    });
   });
 
   it("let no name from a mail reach the file system as a path", () => {
@@ -213,7 +247,11 @@ function printTable(outcomes: Map<string, Outcome>): void {
   const lines = ["case | up | status | school / by / auth | findings | 回执 | blob bytes | peak MiB"];
   for (const [id, o] of outcomes) {
     const ack = o.acks[0] ? `${o.acks[0].to || "(none)"} ${o.acks[0].status}${o.acks[0].reason ? `:${o.acks[0].reason}` : ""}` : "-";
-    lines.push([id, o.up ? "up" : "DOWN", o.status, `${o.school ?? "-"} / ${o.attributedBy} / ${o.auth}`, o.findings.join(",") || "-", ack, o.blobBytes, o.peakMiB].join(" | "));
+    lines.push(
+      [id, o.up ? "up" : "DOWN", o.status, `${o.school ?? "-"} / ${o.attributedBy} / ${o.auth}`, o.findings.join(",") || "-", ack, o.blobBytes, o.peakMiB].join(
+        " | ",
+      ),
+    );
   }
   console.log(`\nhostile catalogue: ${outcomes.size} mails\n${lines.join("\n")}\n`);
 }

@@ -184,10 +184,13 @@ describe("poller", { timeout: 90_000 }, () => {
   }
 
   async function securedMail(mailboxId: number, raw: Buffer): Promise<void> {
-    await waitFor(async () => {
-      const receipt = (await receipts(mailboxId)).find((r) => r.rawSha256 === sha256(raw));
-      return receipt !== undefined && (await mailboxRow(mailboxId)).lastUid >= receipt.uid;
-    }, `the mail ${messageIdOf(raw)} secured`);
+    await waitFor(
+      async () => {
+        const receipt = (await receipts(mailboxId)).find((r) => r.rawSha256 === sha256(raw));
+        return receipt !== undefined && (await mailboxRow(mailboxId)).lastUid >= receipt.uid;
+      },
+      `the mail ${messageIdOf(raw)} secured`,
+    );
   }
 
   /** Waits until the poller has swept again after `since`. */
@@ -232,7 +235,13 @@ describe("poller", { timeout: 90_000 }, () => {
     expect(jobs.map((j) => j.id).sort()).toEqual(raws.map((raw) => jobIds.ingest({ mailboxId, rawSha256: sha256(raw) })).sort());
     const first = jobs.find((j) => j.data.uid === uids[0])!;
     expect(first.name).toBe("mail.ingest");
-    expect(first.data).toMatchObject({ campaignId, mailboxId, rawKey: keyOf(sha256(raws[0]!)), uidValidity: found[0]!.uidValidity, sizeBytes: raws[0]!.length });
+    expect(first.data).toMatchObject({
+      campaignId,
+      mailboxId,
+      rawKey: keyOf(sha256(raws[0]!)),
+      uidValidity: found[0]!.uidValidity,
+      sizeBytes: raws[0]!.length,
+    });
 
     const row = await mailboxRow(mailboxId);
     expect(row).toMatchObject({ uidValidity: found[0]!.uidValidity, lastUid: uids[2], lastError: null });

@@ -14,7 +14,10 @@ const run = promisify(execFile);
 /** The node process below `pid` (children, grandchildren…) whose command line contains `text`. */
 async function descendant(pid: number, text: string): Promise<number> {
   const { stdout } = await run("ps", ["-e", "-o", "pid=,ppid=,args="]);
-  const rows = stdout.split("\n").map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l)).filter((m) => m !== null);
+  const rows = stdout
+    .split("\n")
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m) => m !== null);
   const below = new Set([pid]);
   for (let grew = true; grew; ) {
     grew = false;
@@ -27,7 +30,7 @@ async function descendant(pid: number, text: string): Promise<number> {
 }
 
 /** The shell lines of the first ```sh block under a README heading, comments left to bash. */
-export function readmeSteps(readme: string, heading: string): string[] {
+function readmeSteps(readme: string, heading: string): string[] {
   const section = readme.slice(readme.indexOf(`\n${heading}\n`));
   const block = /```sh\n([\s\S]*?)```/.exec(section)?.[1];
   if (!block) throw new Error(`no sh block under ${heading}`);

@@ -37,7 +37,15 @@ describe("work lost with Redis is planned again", () => {
 
   const sha = (n: number) => n.toString(16).padStart(64, "0");
   const receipt = (uid: number, uidValidity = 1) =>
-    recordReceipt(t.db, { mailboxId, uidValidity, uid, rawSha256: sha(uid), messageIdHeader: `m${uid}@x`, sizeBytes: 100 + uid, internalDate: new Date("2022-05-16T02:00:00Z") });
+    recordReceipt(t.db, {
+      mailboxId,
+      uidValidity,
+      uid,
+      rawSha256: sha(uid),
+      messageIdHeader: `m${uid}@x`,
+      sizeBytes: 100 + uid,
+      internalDate: new Date("2022-05-16T02:00:00Z"),
+    });
 
   it("gives every secured, unfiled mail its ingest job again, once, and leaves filed mail alone", async () => {
     for (let uid = 1; uid <= 3; uid++) await receipt(uid);
@@ -69,7 +77,16 @@ describe("work lost with Redis is planned again", () => {
   });
 
   it("re-creates the scheduler's job scheduler when Redis lost it", async () => {
-    const handle = await startScheduler({ db: t.db, blobs: new LocalBlobStore(join(tmpdir(), prefix)), queues, logger, redisUrl, prefix, everyMs: 60_000, schedulerCheckMs: 100 });
+    const handle = await startScheduler({
+      db: t.db,
+      blobs: new LocalBlobStore(join(tmpdir(), prefix)),
+      queues,
+      logger,
+      redisUrl,
+      prefix,
+      everyMs: 60_000,
+      schedulerCheckMs: 100,
+    });
     try {
       expect((await handle.queue.getJobSchedulers()).map((s) => s.key)).toEqual(["outgoing.plan"]);
       await handle.queue.removeJobScheduler("outgoing.plan");

@@ -17,7 +17,7 @@ function manyParts(parts: number, tag: string): Buffer {
     "From: rczj@example.cn",
     "To: 112812581@qq.com",
     `Message-ID: <many-${tag}@example.cn>`,
-    "Subject: =?UTF-8?B?" + Buffer.from("荣昌职教中心活动照片").toString("base64") + "?=",
+    `Subject: =?UTF-8?B?${Buffer.from("荣昌职教中心活动照片").toString("base64")}?=`,
     "Date: Mon, 16 May 2022 10:00:00 +0800",
     "MIME-Version: 1.0",
     'Content-Type: multipart/mixed; boundary="b"',
@@ -33,7 +33,7 @@ function hugeHeader(bytes: number, tag: string): Buffer {
   const folded = Array.from({ length: Math.ceil(bytes / 76) }, () => "x".repeat(75)).join("\r\n ");
   return Buffer.from(
     [
-      "From: =?UTF-8?B?" + Buffer.from("益民技校").toString("base64") + "?= <ym@example.cn>",
+      `From: =?UTF-8?B?${Buffer.from("益民技校").toString("base64")}?= <ym@example.cn>`,
       "To: 112812581@qq.com",
       `Message-ID: <huge-${tag}@example.cn>`,
       "Subject: stats",
@@ -73,11 +73,15 @@ describe("a mail beyond the parser's limits", () => {
   ])("with %s is filed rejected at once, with a finding, and the sender gets a 回执 saying why", async (_what, make, messageId, from, code, school) => {
     const filed = await fileRawMail(target, make(), "2022-05-16T02:00:00.000Z", Number(randomBytes(2).readUInt16BE()));
     expect(filed.created).toBe(true);
-    const { rows: [m] } = await t.pool.query("select * from dashboard.messages where message_id = $1", [messageId]);
+    const {
+      rows: [m],
+    } = await t.pool.query("select * from dashboard.messages where message_id = $1", [messageId]);
     expect(m).toMatchObject({ status: "rejected", from_address: from, school, attributed_by: "sender" });
     const { rows: found } = await t.pool.query("select severity, code, message from dashboard.findings where message_id = $1", [messageId]);
     expect(found).toContainEqual(expect.objectContaining({ severity: "error", code }));
-    const { rows: acks } = await t.pool.query("select to_address, status, text_body, in_reply_to from outbox where related_message_id = $1", [filed.messageRowId]);
+    const { rows: acks } = await t.pool.query("select to_address, status, text_body, in_reply_to from outbox where related_message_id = $1", [
+      filed.messageRowId,
+    ]);
     expect(acks).toHaveLength(1);
     expect(acks[0]).toMatchObject({ to_address: from, status: "queued", in_reply_to: messageId });
     expect(acks[0].text_body).toContain(found.find((f) => f.code === code)!.message);

@@ -77,13 +77,28 @@ describe("the scheduler", () => {
     const campaign = testCampaign({
       slug,
       period: { kind: "week", start: "2022-05-15", end: "2022-05-16" },
-      smtp: { host: peer.host, port: peer.port, secure: false, user: SMTP_USER, password_env: "BAOSONG_TEST_SMTP_CODE", from_name: "荣昌区教委职成科", per_minute: 600 },
+      smtp: {
+        host: peer.host,
+        port: peer.port,
+        secure: false,
+        user: SMTP_USER,
+        password_env: "BAOSONG_TEST_SMTP_CODE",
+        from_name: "荣昌区教委职成科",
+        per_minute: 600,
+      },
       officials: [{ name: "区教委职成科", email: official }],
       digest: { at: "20:30" },
       requirements: [
         { id: "info-form", kind: "info_form", title: "信息采集表", due: "2022-05-14 18:00", reminders: ["1d", "2h"] },
         { id: "daily-report", kind: "daily_report", title: "每日信息", daily: { from: "2022-05-15", to: "2022-05-16", by: "20:00", remind_at: "16:00" } },
-        { id: "stats-form", kind: "stats_form", title: "情况统计表", due: "2022-05-16 18:00", reminders: ["1d"], rules: { media_levels: ["市级及以上", "区县级"] } },
+        {
+          id: "stats-form",
+          kind: "stats_form",
+          title: "情况统计表",
+          due: "2022-05-16 18:00",
+          reminders: ["1d"],
+          rules: { media_levels: ["市级及以上", "区县级"] },
+        },
       ],
       schools: [
         { name: centre, aliases: ["荣昌职教中心"], senders: ["rczj@example.cn"] },
@@ -114,7 +129,14 @@ describe("the scheduler", () => {
   async function file(raw: Readable, uid: number, receivedAt: Date): Promise<void> {
     const stored = await blobs.put(raw);
     const data: IngestJob = {
-      campaignId, mailboxId, rawKey: stored.key, rawSha256: stored.sha256, uidValidity: 1, uid, sizeBytes: stored.size, internalDate: receivedAt.toISOString(),
+      campaignId,
+      mailboxId,
+      rawKey: stored.key,
+      rawSha256: stored.sha256,
+      uidValidity: 1,
+      uid,
+      sizeBytes: stored.size,
+      internalDate: receivedAt.toISOString(),
     };
     const queue = new Queue("ingest", { connection: { url: redisUrl }, prefix });
     try {
@@ -132,7 +154,9 @@ describe("the scheduler", () => {
       messageId: "<stats-2022@rczj.example.cn>",
       text: "见附件",
       attachments: [{ filename: "情况统计表.xlsx", content: readFileSync(join(import.meta.dirname, "fixtures/forms/rongchang-stats.xlsx")) }],
-    }).compile().build();
+    })
+      .compile()
+      .build();
     return Readable.from([raw]);
   }
 
@@ -155,7 +179,9 @@ describe("the scheduler", () => {
     expect(created.sort()).toEqual(expectedKeys);
     expect(await plannedKeys()).toEqual(expectedKeys);
 
-    const { rows: [state] } = await t.pool.query("select last_run from scheduler_runs where campaign_id = $1", [campaignId]);
+    const {
+      rows: [state],
+    } = await t.pool.query("select last_run from scheduler_runs where campaign_id = $1", [campaignId]);
     expect(state.last_run).toEqual(bj("2022-05-17 18:00"));
     const { rows: reminder } = await t.pool.query("select to_address, subject, school_id is not null as has_school from outbox where dedupe_key = $1", [
       `reminder:${slug}:${centre}:stats-form:1d`,

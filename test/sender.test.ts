@@ -121,10 +121,13 @@ describe("sender", () => {
       return r.status === status ? r : null;
     }, `outbox row ${id} to be ${status}`);
   const jobsFinished = (...jobIdsToWait: string[]) =>
-    until(async () => {
-      const states = await Promise.all(jobIdsToWait.map(jobState));
-      return states.every((s) => s === "completed" || s === "failed") ? states : null;
-    }, `jobs ${jobIdsToWait.join(", ")} to finish`);
+    until(
+      async () => {
+        const states = await Promise.all(jobIdsToWait.map(jobState));
+        return states.every((s) => s === "completed" || s === "failed") ? states : null;
+      },
+      `jobs ${jobIdsToWait.join(", ")} to finish`,
+    );
 
   it("sends an outbox row once, threaded under the school's mail, with Chinese subject, body and file name intact", async () => {
     await start();
@@ -312,7 +315,12 @@ describe("sender", () => {
     const refused = await rowIn(bad, "failed");
     await jobsFinished(jobIds.send({ outboxId: good }), jobIds.send({ outboxId: bad }));
     expect(refused.lastError).toMatch(/535/);
-    expect(peer.logins).toEqual(expect.arrayContaining([{ user: SMTP_USER, ok: true }, { user: SMTP_USER, ok: false }]));
+    expect(peer.logins).toEqual(
+      expect.arrayContaining([
+        { user: SMTP_USER, ok: true },
+        { user: SMTP_USER, ok: false },
+      ]),
+    );
 
     const logs = logLines.join("");
     expect(logs).toContain("mail sent");

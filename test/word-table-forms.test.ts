@@ -23,7 +23,9 @@ const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const fixtures = join(import.meta.dirname, "fixtures");
 const variants = formVariants(8, 515);
 const info = variants.find((v) => v.kind === "info_form" && v.campaign === "rongchang-2022")!;
-const featured = JSON.parse(readFileSync(join(fixtures, "form-variants/expected.json"), "utf8")).find((e: { file: string }) => e.file.endsWith(".doc") && e.file.startsWith("featured-")) as {
+const featured = JSON.parse(readFileSync(join(fixtures, "form-variants/expected.json"), "utf8")).find(
+  (e: { file: string }) => e.file.endsWith(".doc") && e.file.startsWith("featured-"),
+) as {
   file: string;
   variant: { expected: Record<string, unknown>[] };
 };
@@ -36,7 +38,9 @@ describe("forms sent as Word tables, filed end to end", { timeout: 120_000 }, ()
   const prefix = `bsw-${randomBytes(4).toString("hex")}`;
 
   const send = async (id: string, subject: string, attachments: { filename: string; content: Buffer }[], uid: number) => {
-    const raw = await new MailComposer({ from: "rczj@example.cn", to: "112812581@qq.com", subject, messageId: `<${id}>`, text: "见附件。", attachments }).compile().build();
+    const raw = await new MailComposer({ from: "rczj@example.cn", to: "112812581@qq.com", subject, messageId: `<${id}>`, text: "见附件。", attachments })
+      .compile()
+      .build();
     await fileRawMail(target, raw, "2022-05-12T03:00:00.000Z", uid);
   };
 
@@ -44,13 +48,31 @@ describe("forms sent as Word tables, filed end to end", { timeout: 120_000 }, ()
     t = await createTestDatabase();
     dir = await mkdtemp(join(tmpdir(), "baosong-word-forms-"));
     queues = new JobQueues({ redisUrl, prefix });
-    const applied = await applyTestCampaign(t.db, testCampaign({ requirements: [{ id: "info-form", kind: "info_form", title: "信息采集表", due: "2022-05-13 18:00" }, { id: "featured", kind: "featured_list", title: "特色亮点活动一览表", due: "2022-05-17 18:00" }] }));
+    const applied = await applyTestCampaign(
+      t.db,
+      testCampaign({
+        requirements: [
+          { id: "info-form", kind: "info_form", title: "信息采集表", due: "2022-05-13 18:00" },
+          { id: "featured", kind: "featured_list", title: "特色亮点活动一览表", due: "2022-05-17 18:00" },
+        ],
+      }),
+    );
     target = { db: t.db, blobs: new LocalBlobStore(dir), queues, redisUrl, prefix, campaignId: applied.id, mailboxId: applied.mailboxIds.main! };
-    await send("info@example.cn", "荣昌职教中心信息采集表", [
-      { filename: "附件1.docx", content: layoutToDocx(info.layout) },
-      { filename: "盖章扫描件.pdf", content: readFileSync(join(fixtures, "pdf/scan.pdf")) },
-    ], 1);
-    await send("featured@example.cn", "特色亮点活动一览表", [{ filename: "一览表.doc", content: readFileSync(join(fixtures, "form-variants", featured.file)) }], 2);
+    await send(
+      "info@example.cn",
+      "荣昌职教中心信息采集表",
+      [
+        { filename: "附件1.docx", content: layoutToDocx(info.layout) },
+        { filename: "盖章扫描件.pdf", content: readFileSync(join(fixtures, "pdf/scan.pdf")) },
+      ],
+      1,
+    );
+    await send(
+      "featured@example.cn",
+      "特色亮点活动一览表",
+      [{ filename: "一览表.doc", content: readFileSync(join(fixtures, "form-variants", featured.file)) }],
+      2,
+    );
   });
 
   afterAll(async () => {
@@ -67,7 +89,9 @@ describe("forms sent as Word tables, filed end to end", { timeout: 120_000 }, ()
       { filename: "盖章扫描件.pdf", kind: "info_form", parse_status: "kept", signed_copy_of: "附件1.docx" },
       { filename: "附件1.docx", kind: "info_form", parse_status: "parsed", signed_copy_of: null },
     ]);
-    const { rows } = await t.pool.query("select unit_name, contact_name, contact_title, mobile, qq, website_url, plan_text, featured_text, filler_name, filler_phone from dashboard.info_forms where message_id = 'info@example.cn'");
+    const { rows } = await t.pool.query(
+      "select unit_name, contact_name, contact_title, mobile, qq, website_url, plan_text, featured_text, filler_name, filler_phone from dashboard.info_forms where message_id = 'info@example.cn'",
+    );
     expect(rows).toEqual([info.expected]);
   });
 

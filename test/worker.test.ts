@@ -67,7 +67,9 @@ describe("the ingest worker", () => {
     } finally {
       await worker.stop();
     }
-    const { rows: [m] } = await t.pool.query("select * from dashboard.messages");
+    const {
+      rows: [m],
+    } = await t.pool.query("select * from dashboard.messages");
     expect(m).toMatchObject({
       campaign: "test-rongchang",
       message_id: "info-form-2022@rczj.example.cn",
@@ -80,8 +82,9 @@ describe("the ingest worker", () => {
     });
     expect(m.received_at.toISOString()).toBe("2022-05-12T02:30:00.000Z");
     const docs = await t.pool.query("select filename, sha256, size_bytes, media_type, kind from dashboard.documents order by filename");
-    expect(docs.rows.map((d) => ({ filename: d.filename, sha256: d.sha256, size: Number(d.size_bytes) })).sort((a, b) => a.filename.localeCompare(b.filename)))
-      .toEqual([...manifest["school-info-form.eml"].attachments].sort((a, b) => a.filename.localeCompare(b.filename)));
+    expect(
+      docs.rows.map((d) => ({ filename: d.filename, sha256: d.sha256, size: Number(d.size_bytes) })).sort((a, b) => a.filename.localeCompare(b.filename)),
+    ).toEqual([...manifest["school-info-form.eml"].attachments].sort((a, b) => a.filename.localeCompare(b.filename)));
     expect(docs.rows.find((d) => d.filename === "活动照片1.png")).toMatchObject({ media_type: "image/png", kind: "media_photo" });
     expect(docs.rows.find((d) => d.filename.endsWith(".xlsx")).kind).toBe("info_form");
 
@@ -131,7 +134,9 @@ describe("the ingest worker", () => {
     const process = createIngestProcessor({ db: t.db, blobs, queues, logger });
     const filed = await runOnce(process, data);
     expect(filed.created).toBe(true);
-    const { rows: [m] } = await t.pool.query("select auto_reply, status from messages where id = $1", [filed.messageRowId]);
+    const {
+      rows: [m],
+    } = await t.pool.query("select auto_reply, status from messages where id = $1", [filed.messageRowId]);
     expect(m.auto_reply).toBe(true);
     const { rows } = await t.pool.query("select status, suppressed_reason from outbox where related_message_id = $1", [filed.messageRowId]);
     expect(rows).toEqual([{ status: "suppressed", suppressed_reason: reason }]);
@@ -144,12 +149,21 @@ describe("the ingest worker", () => {
       "select school, filename, kind, activity_day::text, media_type, classified_by from dashboard.documents where message_id = 'body-article-1@ym.example.cn'",
     );
     expect(rows).toEqual([
-      { school: "重庆益民技工学校", filename: "（邮件正文）", kind: "daily_report", activity_day: "2022-05-17", media_type: "text/plain", classified_by: expect.stringMatching(/^body:/) },
+      {
+        school: "重庆益民技工学校",
+        filename: "（邮件正文）",
+        kind: "daily_report",
+        activity_day: "2022-05-17",
+        media_type: "text/plain",
+        classified_by: expect.stringMatching(/^body:/),
+      },
     ]);
     const ack = await t.pool.query("select text_body from outbox where related_message_id = $1", [filed.messageRowId]);
     expect(ack.rows[0].text_body).toContain("（邮件正文）");
     expect(ack.rows[0].text_body).toContain("识别为：活动稿件/典型案例");
-    const reports = await t.pool.query("select filename, kind, activity_day::text, char_count > 0 as has_text from dashboard.reports where message_id = 'body-article-1@ym.example.cn'");
+    const reports = await t.pool.query(
+      "select filename, kind, activity_day::text, char_count > 0 as has_text from dashboard.reports where message_id = 'body-article-1@ym.example.cn'",
+    );
     expect(reports.rows).toEqual([{ filename: "（邮件正文）", kind: "daily_report", activity_day: "2022-05-17", has_text: true }]);
   });
 
@@ -161,10 +175,10 @@ describe("the ingest worker", () => {
       { school: "重庆益民技工学校", requirement: "info_form", status: "missing", first_received_at: null },
       { school: "重庆益民技工学校", requirement: "stats_form", status: "missing", first_received_at: null },
     ]);
-    const matrix = await t.pool.query("select school, day::text, daily_reports, photos, videos from dashboard.daily_matrix where daily_reports + photos + videos > 0 order by school, day");
-    expect(matrix.rows).toEqual([
-      { school: "重庆益民技工学校", day: "2022-05-17", daily_reports: 1, photos: 0, videos: 0 },
-    ]);
+    const matrix = await t.pool.query(
+      "select school, day::text, daily_reports, photos, videos from dashboard.daily_matrix where daily_reports + photos + videos > 0 order by school, day",
+    );
+    expect(matrix.rows).toEqual([{ school: "重庆益民技工学校", day: "2022-05-17", daily_reports: 1, photos: 0, videos: 0 }]);
     expect((await t.pool.query("select count(*)::int as n from dashboard.daily_matrix")).rows[0].n).toBe(2 * 7);
   });
 
@@ -180,21 +194,41 @@ describe("the ingest worker", () => {
         { filename: "新建 Microsoft Excel 工作表.xlsx", content: readFileSync(join(forms, "新建 Microsoft Excel 工作表.xlsx")) },
         { filename: "附件1.xlsx", content: readFileSync(join(forms, "bad-info.xlsx")) },
       ],
-    }).compile().build();
+    })
+      .compile()
+      .build();
     const stored = await blobs.put(Readable.from([raw]));
     const filed = await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), {
-      campaignId, mailboxId, rawKey: stored.key, rawSha256: stored.sha256, uidValidity: 1, uid: 9, sizeBytes: stored.size, internalDate: "2022-05-20T08:00:00.000Z",
+      campaignId,
+      mailboxId,
+      rawKey: stored.key,
+      rawSha256: stored.sha256,
+      uidValidity: 1,
+      uid: 9,
+      sizeBytes: stored.size,
+      internalDate: "2022-05-20T08:00:00.000Z",
     });
-    const { rows: [m] } = await t.pool.query("select school, attributed_by, status from dashboard.messages where message_id = 'stats-by-form@163.com'");
+    const {
+      rows: [m],
+    } = await t.pool.query("select school, attributed_by, status from dashboard.messages where message_id = 'stats-by-form@163.com'");
     // A stranger attributed by the form's unit cell needs an admin's confirmation (SPEC §3 Trust).
     expect(m).toEqual({ school: "重庆市荣昌区职业教育中心", attributed_by: "form", status: "needs_confirmation" });
-    const docs = await t.pool.query("select filename, kind, parse_status, classified_by from dashboard.documents where message_id = 'stats-by-form@163.com' order by filename");
+    const docs = await t.pool.query(
+      "select filename, kind, parse_status, classified_by from dashboard.documents where message_id = 'stats-by-form@163.com' order by filename",
+    );
     expect(docs.rows).toEqual([
-      { filename: "新建 Microsoft Excel 工作表.xlsx", kind: "stats_form", parse_status: "parsed", classified_by: expect.stringMatching(/^content:sheet_header:/) },
+      {
+        filename: "新建 Microsoft Excel 工作表.xlsx",
+        kind: "stats_form",
+        parse_status: "parsed",
+        classified_by: expect.stringMatching(/^content:sheet_header:/),
+      },
       { filename: "附件1.xlsx", kind: "info_form", parse_status: "invalid", classified_by: expect.stringMatching(/^content:/) },
     ]);
     const expected = JSON.parse(readFileSync(join(forms, "expected.json"), "utf8"))["新建 Microsoft Excel 工作表.xlsx"].fields;
-    const { rows: [stats] } = await t.pool.query("select * from dashboard.stats_forms where message_id = 'stats-by-form@163.com'");
+    const {
+      rows: [stats],
+    } = await t.pool.query("select * from dashboard.stats_forms where message_id = 'stats-by-form@163.com'");
     expect(stats).toMatchObject({
       is_latest: true,
       teachers: expected.teachers,
@@ -203,10 +237,14 @@ describe("the ingest worker", () => {
       media_reports_total: expected.media_reports_total,
       media_reports_by_level: expected.media_reports_by_level,
     });
-    const findings = await t.pool.query("select filename, code from dashboard.findings where message_id = 'stats-by-form@163.com' and filename is not null order by code");
+    const findings = await t.pool.query(
+      "select filename, code from dashboard.findings where message_id = 'stats-by-form@163.com' and filename is not null order by code",
+    );
     expect(findings.rows.map((f) => f.code)).toEqual(["info.mobile_invalid", "info.plan_too_long", "info.qq_invalid", "info.url_invalid"]);
     expect(new Set(findings.rows.map((f) => f.filename))).toEqual(new Set(["附件1.xlsx"]));
-    const { rows: [info] } = await t.pool.query("select is_latest, unit_name from dashboard.info_forms where message_id = 'stats-by-form@163.com'");
+    const {
+      rows: [info],
+    } = await t.pool.query("select is_latest, unit_name from dashboard.info_forms where message_id = 'stats-by-form@163.com'");
     expect(info).toEqual({ is_latest: true, unit_name: "重庆市荣昌区职业教育中心" });
     const ack = await t.pool.query("select text_body from outbox where related_message_id = $1", [filed.messageRowId]);
     const text: string = ack.rows[0].text_body;
@@ -229,19 +267,32 @@ describe("the ingest worker", () => {
       messageId: "<zip-gbk@rczj.example.cn>",
       text: "材料见压缩包",
       attachments: [{ filename: "windows-gbk.zip", content: readFileSync(join(archives, "windows-gbk.zip")) }],
-    }).compile().build();
+    })
+      .compile()
+      .build();
     const stored = await blobs.put(Readable.from([raw]));
     await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), {
-      campaignId, mailboxId, rawKey: stored.key, rawSha256: stored.sha256, uidValidity: 1, uid: 10, sizeBytes: stored.size, internalDate: "2022-05-16T08:00:00.000Z",
+      campaignId,
+      mailboxId,
+      rawKey: stored.key,
+      rawSha256: stored.sha256,
+      uidValidity: 1,
+      uid: 10,
+      sizeBytes: stored.size,
+      internalDate: "2022-05-16T08:00:00.000Z",
     });
-    const { rows } = await t.pool.query("select filename, sha256, origin from dashboard.documents where message_id = 'zip-gbk@rczj.example.cn' and origin = 'archive' order by filename");
+    const { rows } = await t.pool.query(
+      "select filename, sha256, origin from dashboard.documents where message_id = 'zip-gbk@rczj.example.cn' and origin = 'archive' order by filename",
+    );
     expect(rows.map((r) => ({ path: r.filename, sha256: r.sha256 }))).toEqual([...expected].sort((a, b) => (a.path < b.path ? -1 : 1)));
   });
 
   it("records a QQ 超大附件 link with its expiry and warns the school in the 回执", async () => {
     const data = await secure("qq-large-attachment.eml", 4);
     const filed = await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), data);
-    const { rows } = await t.pool.query("select school, filename, url, size_text, expires_at from dashboard.large_attachments where message_id = 'qq-big-1@qq.com'");
+    const { rows } = await t.pool.query(
+      "select school, filename, url, size_text, expires_at from dashboard.large_attachments where message_id = 'qq-big-1@qq.com'",
+    );
     expect(rows).toEqual([
       {
         school: "重庆市荣昌区职业教育中心",
@@ -280,14 +331,25 @@ describe("the ingest worker", () => {
       messageId: "<summary-docx@rczj.example.cn>",
       text: "总结报告见附件",
       attachments: [{ filename: "总结.docx", content: readFileSync(join(reports, "incomplete-summary.docx")) }],
-    }).compile().build();
+    })
+      .compile()
+      .build();
     const stored = await blobs.put(Readable.from([raw]));
     await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), {
-      campaignId, mailboxId, rawKey: stored.key, rawSha256: stored.sha256, uidValidity: 1, uid: 11, sizeBytes: stored.size, internalDate: "2022-05-21T06:00:00.000Z",
+      campaignId,
+      mailboxId,
+      rawKey: stored.key,
+      rawSha256: stored.sha256,
+      uidValidity: 1,
+      uid: 11,
+      sizeBytes: stored.size,
+      internalDate: "2022-05-21T06:00:00.000Z",
     });
     const docs = await t.pool.query("select kind, parse_status, classified_by from dashboard.documents where message_id = 'summary-docx@rczj.example.cn'");
     expect(docs.rows).toEqual([{ kind: "summary_report", parse_status: "invalid", classified_by: "content:doc_title:工作总结" }]);
-    const { rows } = await t.pool.query("select school, filename, kind, title, activity_day::text, char_count, image_count, missing_sections from dashboard.reports where message_id = 'summary-docx@rczj.example.cn'");
+    const { rows } = await t.pool.query(
+      "select school, filename, kind, title, activity_day::text, char_count, image_count, missing_sections from dashboard.reports where message_id = 'summary-docx@rczj.example.cn'",
+    );
     expect(rows).toEqual([
       {
         school: "重庆市荣昌区职业教育中心",
@@ -319,12 +381,23 @@ describe("the ingest worker", () => {
         { filename: "情况统计表.xlsx", content: readFileSync(join(regressions, "truncated-stats.xlsx")) },
         { filename: "信息采集表.xlsx", content: readFileSync(join(regressions, "encrypted.xlsx")) },
       ],
-    }).compile().build();
+    })
+      .compile()
+      .build();
     const stored = await blobs.put(Readable.from([raw]));
     const filed = await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), {
-      campaignId, mailboxId, rawKey: stored.key, rawSha256: stored.sha256, uidValidity: 1, uid: 30, sizeBytes: stored.size, internalDate: "2022-05-13T08:00:00.000Z",
+      campaignId,
+      mailboxId,
+      rawKey: stored.key,
+      rawSha256: stored.sha256,
+      uidValidity: 1,
+      uid: 30,
+      sizeBytes: stored.size,
+      internalDate: "2022-05-13T08:00:00.000Z",
     });
-    const docs = await t.pool.query("select filename, kind, parse_status from dashboard.documents where message_id = 'unreadable-forms@ym.example.cn' order by filename");
+    const docs = await t.pool.query(
+      "select filename, kind, parse_status from dashboard.documents where message_id = 'unreadable-forms@ym.example.cn' order by filename",
+    );
     expect(docs.rows).toEqual([
       { filename: "信息采集表.xlsx", kind: "info_form", parse_status: "unreadable" },
       { filename: "情况统计表.xlsx", kind: "stats_form", parse_status: "unreadable" },
@@ -339,7 +412,9 @@ describe("the ingest worker", () => {
     expect(text).toContain("取消密码");
     expect(text).toMatch(/情况统计表，截止时间/u);
     expect(text).toMatch(/信息采集表，截止时间/u);
-    const status = await t.pool.query("select requirement, status from dashboard.school_status where school = '重庆益民技工学校' and requirement in ('info_form', 'stats_form') order by requirement");
+    const status = await t.pool.query(
+      "select requirement, status from dashboard.school_status where school = '重庆益民技工学校' and requirement in ('info_form', 'stats_form') order by requirement",
+    );
     expect(status.rows).toEqual([
       { requirement: "info_form", status: "invalid" },
       { requirement: "stats_form", status: "invalid" },

@@ -31,8 +31,14 @@ describe("baosong assign", () => {
       subject: "统计表",
       messageId: "<nobody-knows@163.com>",
       attachments: [{ filename: "统计.xlsx", content: readFileSync(join(import.meta.dirname, "../fixtures/forms/sichuan-stats.xlsx")) }],
-    }).compile().build();
-    await fileRawMail({ db: t.db, blobs: new LocalBlobStore(join(dir, "blobs")), queues, redisUrl, prefix, campaignId: applied.id, mailboxId: applied.mailboxIds.main! }, raw, "2022-05-20T02:00:00.000Z");
+    })
+      .compile()
+      .build();
+    await fileRawMail(
+      { db: t.db, blobs: new LocalBlobStore(join(dir, "blobs")), queues, redisUrl, prefix, campaignId: applied.id, mailboxId: applied.mailboxIds.main! },
+      raw,
+      "2022-05-20T02:00:00.000Z",
+    );
   });
   afterAll(async () => {
     for (const name of ["ingest", "send"]) await queues.queue(name).obliterate({ force: true });

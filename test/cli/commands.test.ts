@@ -24,7 +24,10 @@ describe("baosong --help and --version", () => {
   });
 
   it.each(commands.map((c) => [c.name.join(" "), c] as const))("explains `%s` in both languages, as `help X` and as `X --help`", async (_, c) => {
-    for (const argv of [["help", ...c.name], [...c.name, "--help"]]) {
+    for (const argv of [
+      ["help", ...c.name],
+      [...c.name, "--help"],
+    ]) {
       const r = await runCli(argv, noDatabase);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain(`usage: baosong ${c.usage}`);

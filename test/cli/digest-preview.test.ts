@@ -34,8 +34,14 @@ describe("baosong digest --preview", () => {
       to: "112812581@qq.com",
       subject: "荣昌职教中心 情况统计表",
       attachments: [{ filename: "情况统计表.xlsx", content: readFileSync(join(import.meta.dirname, "../fixtures/forms/rongchang-stats.xlsx")) }],
-    }).compile().build();
-    await fileRawMail({ db: t.db, blobs: new LocalBlobStore(join(dir, "blobs")), queues, redisUrl, prefix, campaignId: applied.id, mailboxId: applied.mailboxIds.main! }, raw, "2022-05-16T02:00:00.000Z");
+    })
+      .compile()
+      .build();
+    await fileRawMail(
+      { db: t.db, blobs: new LocalBlobStore(join(dir, "blobs")), queues, redisUrl, prefix, campaignId: applied.id, mailboxId: applied.mailboxIds.main! },
+      raw,
+      "2022-05-16T02:00:00.000Z",
+    );
   });
   afterAll(async () => {
     for (const name of ["ingest", "send"]) await queues.queue(name).obliterate({ force: true });

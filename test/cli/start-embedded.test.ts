@@ -43,7 +43,11 @@ describe("pnpm start without DATABASE_URL", () => {
         stdio: ["ignore", "pipe", "pipe"],
       });
       const started = await untilPrinted(child, '"msg":"baosong running"');
-      const lines = started.output().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+      const lines = started
+        .output()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       expect(lines.find((l) => l.msg === "campaign applied")).toMatchObject({ campaign: "demo" });
       const running = lines.find((l) => l.msg === "baosong running");
       expect(running).toMatchObject({ embeddedDatabase: true, roles: ["worker", "sender"] });

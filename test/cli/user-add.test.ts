@@ -11,7 +11,12 @@ describe("baosong user add", () => {
   let rt: Runtime;
   const run = async (args: string[], password: string) => {
     const lines: string[] = [];
-    const code = await userAddCommand(rt, args, (l) => lines.push(l), async () => `${password}\n`);
+    const code = await userAddCommand(
+      rt,
+      args,
+      (l) => lines.push(l),
+      async () => `${password}\n`,
+    );
     return { code, lines };
   };
 
@@ -25,7 +30,10 @@ describe("baosong user add", () => {
   });
 
   it("creates an account with a scrypt hash, never the password", async () => {
-    expect(await run(["wangli", "--role", "admin", "--name", "王丽"], "长城-长江-黄河-2026")).toEqual({ code: 0, lines: ["✓ 已创建账号 wangli：管理员（全部，含运维）。"] });
+    expect(await run(["wangli", "--role", "admin", "--name", "王丽"], "长城-长江-黄河-2026")).toEqual({
+      code: 0,
+      lines: ["✓ 已创建账号 wangli：管理员（全部，含运维）。"],
+    });
     const user = (await findConsoleUser(rt.database.db, "wangli"))!;
     expect(user).toMatchObject({ role: "admin", displayName: "王丽" });
     expect(user.passwordHash).toMatch(/^scrypt\$131072\$8\$1\$/);
@@ -35,7 +43,10 @@ describe("baosong user add", () => {
   });
 
   it("resets the role and password of an existing account", async () => {
-    expect(await run(["wangli", "--role", "official"], "another-password")).toEqual({ code: 0, lines: ["✓ 已更新账号 wangli：领导（只读）（原有登录已失效）。"] });
+    expect(await run(["wangli", "--role", "official"], "another-password")).toEqual({
+      code: 0,
+      lines: ["✓ 已更新账号 wangli：领导（只读）（原有登录已失效）。"],
+    });
     const user = (await findConsoleUser(rt.database.db, "wangli"))!;
     expect(user.role).toBe("official");
     expect(await verifyPassword("another-password", user.passwordHash)).toBe(true);

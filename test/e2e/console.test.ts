@@ -22,7 +22,16 @@ import { testCampaign } from "../support/campaign.ts";
  * filed by the worker, then read, downloaded and repaired through the pages.
  */
 const chromiumPath = process.env.BAOSONG_CHROMIUM ?? "/usr/bin/chromium";
-const chromiumFlags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"];
+const chromiumFlags = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-component-update",
+  "--disable-sync",
+];
 const shots = join(import.meta.dirname, "../../test-output/console");
 const fixtures = join(import.meta.dirname, "../fixtures");
 const INBOX_USER = "112812581@qq.com";
@@ -98,7 +107,12 @@ describe("the clerk's console", () => {
   const sessionCookie = async () => (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
 
   beforeAll(async () => {
-    [t, dovecot, peer, redis] = await Promise.all([createTestDatabase(), startDovecot(), startSmtpPeer({ auth: { user: INBOX_USER, pass: "zxcvbnmlkjhgfdsa" } }), startPrivateRedis()]);
+    [t, dovecot, peer, redis] = await Promise.all([
+      createTestDatabase(),
+      startDovecot(),
+      startSmtpPeer({ auth: { user: INBOX_USER, pass: "zxcvbnmlkjhgfdsa" } }),
+      startPrivateRedis(),
+    ]);
     await dovecot.addUser(INBOX_USER, "qwertyuiopasdfgh");
     dir = await mkdtemp(join(tmpdir(), "baosong-console-"));
     await mkdir(shots, { recursive: true });
@@ -129,8 +143,22 @@ describe("the clerk's console", () => {
     );
     running = await startRoles(rt, ["poller", "worker", "sender", "web"], { E2E_IMAP_CODE: "qwertyuiopasdfgh", E2E_SMTP_CODE: "zxcvbnmlkjhgfdsa" });
     const lines: string[] = [];
-    expect(await userAddCommand(rt, [CLERK.username, "--role", "clerk", "--name", "张三"], (l) => lines.push(l), async () => CLERK.password)).toBe(0);
-    expect(await userAddCommand(rt, [OFFICIAL.username, "--role", "official"], (l) => lines.push(l), async () => OFFICIAL.password)).toBe(0);
+    expect(
+      await userAddCommand(
+        rt,
+        [CLERK.username, "--role", "clerk", "--name", "张三"],
+        (l) => lines.push(l),
+        async () => CLERK.password,
+      ),
+    ).toBe(0);
+    expect(
+      await userAddCommand(
+        rt,
+        [OFFICIAL.username, "--role", "official"],
+        (l) => lines.push(l),
+        async () => OFFICIAL.password,
+      ),
+    ).toBe(0);
     expect(lines).toEqual(["✓ 已创建账号 zhangsan：经办人（查看与处理）。", "✓ 已创建账号 lingdao：领导（只读）。"]);
 
     const school = readFileSync(join(fixtures, "mail/school-info-form.eml"));
@@ -154,14 +182,26 @@ describe("the clerk's console", () => {
   });
 
   it("refuses every page and file without a session, except /healthz", async () => {
-    for (const path of ["/", `/c/${SLUG}`, `/c/${SLUG}/pending`, `/c/${SLUG}/export.zip`, `/c/${SLUG}/file/${sha256(mailed.get("活动照片1.png")!)}`, "/ops", "/ops/queues/", "/metrics"]) {
+    for (const path of [
+      "/",
+      `/c/${SLUG}`,
+      `/c/${SLUG}/pending`,
+      `/c/${SLUG}/export.zip`,
+      `/c/${SLUG}/file/${sha256(mailed.get("活动照片1.png")!)}`,
+      "/ops",
+      "/ops/queues/",
+      "/metrics",
+    ]) {
       const r = await fetch(base + path, { redirect: "manual" });
       expect({ path, status: r.status }).toEqual({ path, status: 401 });
     }
     const html = await fetch(`${base}/c/${SLUG}`, { redirect: "manual", headers: { accept: "text/html" } });
     expect(html.status).toBe(302);
     expect(html.headers.get("location")).toBe(`/login?next=${encodeURIComponent(`/c/${SLUG}`)}`);
-    const assign = await fetch(`${base}/c/${SLUG}/assign`, { method: "POST", body: new URLSearchParams({ message_id: "stranger-stats@163.com", school: "益民技校" }) });
+    const assign = await fetch(`${base}/c/${SLUG}/assign`, {
+      method: "POST",
+      body: new URLSearchParams({ message_id: "stranger-stats@163.com", school: "益民技校" }),
+    });
     expect(assign.status).toBe(401);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
@@ -247,7 +287,9 @@ describe("the clerk's console", () => {
     expect(audit.slice(1)).toEqual(["zhangsan", "指定学校", "stranger-stats@163.com", "未识别", "重庆益民技工学校"]);
     await screenshot("pending-after");
     const { rows } = await t.pool.query("select actor, action, target, before, after from audit_log");
-    expect(rows).toEqual([{ actor: "zhangsan", action: "message.assign", target: "stranger-stats@163.com", before: { school: null }, after: { school: "重庆益民技工学校" } }]);
+    expect(rows).toEqual([
+      { actor: "zhangsan", action: "message.assign", target: "stranger-stats@163.com", before: { school: null }, after: { school: "重庆益民技工学校" } },
+    ]);
 
     await page.goto(`${base}/c/${SLUG}`);
     expect(await cell("重庆益民技工学校", 1).getAttribute("data-status")).toBe("late");
@@ -290,7 +332,12 @@ describe("the clerk's console", () => {
     const [zip] = await Promise.all([page.waitForEvent("download"), page.click("#export-zip")]);
     const entries = await zipContents((await zip.path())!);
     expect([...entries.keys()].sort()).toEqual(
-      ["文件与表格索引.xlsx", "重庆市荣昌区职业教育中心/信息采集表/2022年职业教育活动周信息采集表.xlsx", "重庆市荣昌区职业教育中心/活动照片/活动照片1.png", "重庆益民技工学校/情况统计表/统计.xlsx"].sort(),
+      [
+        "文件与表格索引.xlsx",
+        "重庆市荣昌区职业教育中心/信息采集表/2022年职业教育活动周信息采集表.xlsx",
+        "重庆市荣昌区职业教育中心/活动照片/活动照片1.png",
+        "重庆益民技工学校/情况统计表/统计.xlsx",
+      ].sort(),
     );
     expect(sha256(entries.get("重庆益民技工学校/情况统计表/统计.xlsx")!)).toBe(sha256(readFileSync(join(fixtures, "forms/sichuan-stats.xlsx"))));
     const [digest] = await Promise.all([page.waitForEvent("download"), page.click("#digest-xlsx")]);
@@ -300,7 +347,12 @@ describe("the clerk's console", () => {
 
   it("shows an admin the 运维 page and the queue board; /healthz turns unhealthy when Redis stops", async () => {
     const lines: string[] = [];
-    await userAddCommand(rt, ["root", "--role", "admin"], (l) => lines.push(l), async () => "admin-password-1");
+    await userAddCommand(
+      rt,
+      ["root", "--role", "admin"],
+      (l) => lines.push(l),
+      async () => "admin-password-1",
+    );
     const admin = await browser.newContext({ viewport: viewports.desktop });
     const p = await admin.newPage();
     await p.goto(`${base}/login?next=/ops`);

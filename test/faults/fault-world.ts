@@ -83,7 +83,11 @@ export async function startFaultWorld(name: string): Promise<FaultWorld> {
   const database = "baosong_fault";
   await pgServer.query(`create database ${database}`);
   const prefix = `bsf-${randomBytes(3).toString("hex")}`;
-  const schools = Array.from({ length: SCHOOLS }, (_, i) => ({ name: `故障测试第${i + 1}职业学校`, aliases: [], senders: [`s${i + 1}@school${i + 1}.example.cn`] }));
+  const schools = Array.from({ length: SCHOOLS }, (_, i) => ({
+    name: `故障测试第${i + 1}职业学校`,
+    aliases: [],
+    senders: [`s${i + 1}@school${i + 1}.example.cn`],
+  }));
   const campaign = testCampaign({
     slug: `fault-${name}`,
     mailboxes: [
@@ -164,7 +168,9 @@ export async function startFaultWorld(name: string): Promise<FaultWorld> {
       const rows = await count("select count(*) as n from messages");
       // 回执 only (they answer a school's mail); reminders and digests are not counted here.
       const sentIds = peer.received.filter((m) => m.parsed.inReplyTo).map((m) => m.parsed.messageId ?? "");
-      const unconfirmed = (await rowsOf("select our_message_id as id from outbox where kind = 'ack' and last_error like 'unconfirmed:%'")).map((r) => `<${r.id}>`);
+      const unconfirmed = (await rowsOf("select our_message_id as id from outbox where kind = 'ack' and last_error like 'unconfirmed:%'")).map(
+        (r) => `<${r.id}>`,
+      );
       return {
         appended,
         filed,

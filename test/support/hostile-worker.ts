@@ -16,7 +16,13 @@ const env = (name: string): string => {
   if (!value) throw new Error(`${name} is not set`);
   return value;
 };
-const [DATABASE_URL, REDIS_URL, BLOB_DIR, QUEUE_PREFIX, DNS_FILE] = ["DATABASE_URL", "REDIS_URL", "BLOB_DIR", "QUEUE_PREFIX", "DNS_FILE"].map(env) as [string, string, string, string, string];
+const [DATABASE_URL, REDIS_URL, BLOB_DIR, QUEUE_PREFIX, DNS_FILE] = ["DATABASE_URL", "REDIS_URL", "BLOB_DIR", "QUEUE_PREFIX", "DNS_FILE"].map(env) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const txt = JSON.parse(readFileSync(DNS_FILE, "utf8")) as Record<string, string>;
 const resolver = async (name: string, rrtype: string): Promise<string[][]> => {
   const record = rrtype === "TXT" ? txt[name.toLowerCase()] : undefined;

@@ -73,7 +73,9 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
       await start();
     },
     async terminateBackends(database) {
-      const { rows } = await query("select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [database]);
+      const { rows } = await query("select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()", [
+        database,
+      ]);
       return rows[0].n;
     },
     async stop() {

@@ -21,7 +21,7 @@ export function startSevenZip(executable: string, args: string[], cwd: string): 
   return spawn(executable, args, {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", LANG: "C.UTF-8", LC_ALL: "C.UTF-8" },
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8", LC_ALL: "C.UTF-8" },
   });
 }
 

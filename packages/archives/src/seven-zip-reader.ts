@@ -125,7 +125,7 @@ function corruptEnd(sink: MemberSink, path: string): string {
 /** The encrypted members' names, one a line, in a file with a generated name: 7-Zip's `-x@`. */
 async function exclusionList(job: SevenZipJob, encrypted: SevenZipItem[]): Promise<string> {
   const list = join(job.workDir, `exclude-${randomBytes(6).toString("hex")}.txt`);
-  await writeFile(list, encrypted.map((f) => f.path).join("\n") + "\n", { mode: 0o600 });
+  await writeFile(list, `${encrypted.map((f) => f.path).join("\n")}\n`, { mode: 0o600 });
   return list;
 }
 

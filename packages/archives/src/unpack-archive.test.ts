@@ -171,7 +171,10 @@ describe("unpackArchive", () => {
   it("reports encrypted members of zip, 7z and rar and unpacks the rest", async () => {
     for (const name of ["encrypted-member.zip", "encrypted-member.7z", "encrypted-member.rar"]) {
       const result = await unpackFixture(name);
-      expect(result.members.map((m) => m.path), name).toEqual([`${name}/公开.txt`]);
+      expect(
+        result.members.map((m) => m.path),
+        name,
+      ).toEqual([`${name}/公开.txt`]);
       expect(codesAndPaths(result), name).toEqual([{ code: "archive_encrypted", path: `${name}/密码.txt` }]);
     }
   });

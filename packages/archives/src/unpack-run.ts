@@ -98,7 +98,7 @@ export class UnpackRun implements MemberSink {
     // The check may fail before the blob store starts reading it; put() still sees the error.
     check.on("error", () => {});
     content.pipe(check);
-    let stored;
+    let stored: Awaited<ReturnType<typeof this.s.blobs.put>>;
     try {
       stored = await this.s.blobs.put(check, { maxBytes: limit });
     } catch (err) {
@@ -161,7 +161,12 @@ export class UnpackRun implements MemberSink {
     this.nested.set(scope, found);
     try {
       if (format === "zip") await readZip(file, scope, this);
-      else await readWithSevenZip({ file, type: format === "rar" && isRar5(head) ? "rar5" : format, workDir: this.s.workDir, executable: this.s.sevenZipPath }, scope, this);
+      else
+        await readWithSevenZip(
+          { file, type: format === "rar" && isRar5(head) ? "rar5" : format, workDir: this.s.workDir, executable: this.s.sevenZipPath },
+          scope,
+          this,
+        );
     } finally {
       this.nested.delete(scope);
       await rm(file, { force: true });

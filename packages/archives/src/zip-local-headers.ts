@@ -88,9 +88,7 @@ async function localEntryAt(handle: FileHandle, offset: number, fileSize: number
 
 function contentOf(file: string, entry: LocalEntry): Readable {
   const raw =
-    entry.dataEnd > entry.dataStart
-      ? createReadStream(file, { start: entry.dataStart, end: entry.dataEnd - 1 })
-      : Readable.from([], { objectMode: false });
+    entry.dataEnd > entry.dataStart ? createReadStream(file, { start: entry.dataStart, end: entry.dataEnd - 1 }) : Readable.from([], { objectMode: false });
   return entry.method === 8 ? pipeline(raw, createInflateRaw(), () => {}) : raw;
 }
 

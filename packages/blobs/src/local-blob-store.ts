@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -76,7 +76,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async read(key: string, offset: number, length: number): Promise<Buffer> {
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(this.pathOf(shaOf(key)), "r");
     } catch {

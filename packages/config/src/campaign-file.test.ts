@@ -43,7 +43,7 @@ const base = [
 function withLine(n: number, replacement: string | null): string {
   const lines = [...base];
   lines[n - 1] = replacement ?? "";
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 function problemsOf(text: string): CampaignProblem[] {
@@ -58,7 +58,9 @@ function problemsOf(text: string): CampaignProblem[] {
 }
 
 describe("loading the example campaigns", () => {
-  const files = readdirSync(examplesDir).filter((f) => f.endsWith(".yaml")).sort();
+  const files = readdirSync(examplesDir)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort();
 
   it("ships the three seed campaigns and the demo", () => {
     expect(files).toEqual(["demo.yaml", "nanchang-2022.yaml", "rongchang-2022.yaml", "sichuan-2023.yaml"]);
@@ -78,16 +80,25 @@ describe("loading the example campaigns", () => {
     expect(byKind.get("info_form")).toMatchObject({ due: "2022-05-13 18:00", rules: { plan_text_max: 300, featured_text_max: 200 } });
     expect(byKind.get("daily_report")?.daily).toEqual({ from: "2022-05-15", to: "2022-05-21", by: "20:00", remind_at: "16:00" });
     expect(byKind.get("stats_form")?.rules.media_levels).toEqual(["市级及以上", "区县级"]);
-    expect(byKind.get("summary_report")?.rules).toEqual({ sections: ["基本情况", "主要做法和措施", "取得的成效", "媒体宣传情况", "存在问题及建议"], min_images: 5 });
+    expect(byKind.get("summary_report")?.rules).toEqual({
+      sections: ["基本情况", "主要做法和措施", "取得的成效", "媒体宣传情况", "存在问题及建议"],
+      min_images: 5,
+    });
     expect(byKind.get("law_summary")?.rules.max_chars).toBe(2000);
   });
 
   it("sends Sichuan's technical schools to the HR department's QQ mailbox", () => {
     const c = loadCampaignFile(join(examplesDir, "sichuan-2023.yaml"));
-    expect(c.mailboxes.map((m) => [m.id, m.address, m.provider])).toEqual([["edu", "scsjytzjc@163.com", "163"], ["hr", "123812973@qq.com", "qq"]]);
+    expect(c.mailboxes.map((m) => [m.id, m.address, m.provider])).toEqual([
+      ["edu", "scsjytzjc@163.com", "163"],
+      ["hr", "123812973@qq.com", "qq"],
+    ]);
     expect(c.schools.filter((s) => s.category === "技工").map((s) => s.mailbox)).toEqual(["hr", "hr"]);
     expect(c.schools.filter((s) => s.category === "高职").every((s) => s.mailbox === "edu")).toBe(true);
-    expect(c.requirements.find((r) => r.kind === "stats_form")).toMatchObject({ due: "2023-05-27 18:00", rules: { media_levels: ["省级及以上", "市(州)级", "县(区)级"] } });
+    expect(c.requirements.find((r) => r.kind === "stats_form")).toMatchObject({
+      due: "2023-05-27 18:00",
+      rules: { media_levels: ["省级及以上", "市(州)级", "县(区)级"] },
+    });
     expect(c.requirements.find((r) => r.kind === "info_form")?.rules).toEqual({ plan_text_max: 300, featured_text_max: 300, signed_copy: true });
   });
 
@@ -149,7 +160,13 @@ describe("refusing a broken campaign file", () => {
     const { problems, message } = error as CampaignConfigError;
     expect(problems).toEqual([
       { file: "broken.yaml", line: 9, column: 5, key: "mailboxes[0].imap.password_env", message: "missing required key 'password_env'" },
-      { file: "broken.yaml", line: 12, column: 7, key: "mailboxes[0].imap.password", message: expect.stringContaining("secrets are never inline: use password_env") },
+      {
+        file: "broken.yaml",
+        line: 12,
+        column: 7,
+        key: "mailboxes[0].imap.password",
+        message: expect.stringContaining("secrets are never inline: use password_env"),
+      },
     ]);
     expect(message).not.toContain("abcdefghijklmnop");
   });
@@ -162,9 +179,7 @@ describe("refusing a broken campaign file", () => {
   });
 
   it("points a missing top-level key at the first line of the document", () => {
-    expect(problemsOf(withLine(3, null))).toEqual([
-      { file: "broken.yaml", line: 1, column: 1, key: "organizer", message: "missing required key 'organizer'" },
-    ]);
+    expect(problemsOf(withLine(3, null))).toEqual([{ file: "broken.yaml", line: 1, column: 1, key: "organizer", message: "missing required key 'organizer'" }]);
   });
 
   it("points a missing key in a list item at the item, and a missing nested key at its parent's key", () => {

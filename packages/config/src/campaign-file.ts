@@ -74,7 +74,8 @@ export function parseCampaignYaml(text: string, fileName: string): Campaign {
     return { file: fileName, line, column: col, key: formatPath(path), message };
   });
   if (syntax.length) fail(fileName, [...syntax, ...secrets]);
-  if (doc.contents === null) fail(fileName, [problem([], null, "the file is empty: a campaign needs slug, title, organizer, period, mailboxes, smtp and schools")]);
+  if (doc.contents === null)
+    fail(fileName, [problem([], null, "the file is empty: a campaign needs slug, title, organizer, period, mailboxes, smtp and schools")]);
 
   let data: unknown;
   try {
@@ -125,7 +126,7 @@ function explain(
   }
   const node = nodeAt(doc.contents, path);
   // An empty value (`smtp:`) has no node of its own: point at its key.
-  const target = isScalar(node) && node.value === null ? keyNodeAt(doc.contents, path) ?? node : node;
+  const target = isScalar(node) && node.value === null ? (keyNodeAt(doc.contents, path) ?? node) : node;
   return [problem(path, target, reason(issue, node))];
 }
 

@@ -19,8 +19,7 @@ describe("ackSuppression", () => {
     expect(ackSuppression({ ...ok, senderOnRoster: false })).toBe("sender_not_on_roster");
     expect(ackSuppression({ ...ok, senderOnRoster: false, allowUnknownSenders: true })).toBeNull();
   });
-  it("caps acknowledgements per sender per hour", () =>
-    expect(ackSuppression({ ...ok, sentToAddressLastHour: 5 })).toBe("hourly_cap"));
+  it("caps acknowledgements per sender per hour", () => expect(ackSuppression({ ...ok, sentToAddressLastHour: 5 })).toBe("hourly_cap"));
   it("suppresses when disabled or there is no address", () => {
     expect(ackSuppression({ ...ok, enabled: false })).toBe("acknowledgements_disabled");
     expect(ackSuppression({ ...ok, toAddress: null })).toBe("no_reply_address");

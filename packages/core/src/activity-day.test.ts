@@ -2,8 +2,7 @@ import { describe, expect, it } from "vitest";
 import { activityDayOf } from "./activity-day.ts";
 
 const period = { start: "2022-05-15", end: "2022-05-21" };
-const day = (subject: string | null, filename: string | null = null, receivedDay = "2022-05-18") =>
-  activityDayOf({ subject, filename, receivedDay, period });
+const day = (subject: string | null, filename: string | null = null, receivedDay = "2022-05-18") => activityDayOf({ subject, filename, receivedDay, period });
 
 describe("activityDayOf", () => {
   it.each([

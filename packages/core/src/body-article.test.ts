@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { bodyArticle } from "./body-article.ts";
 
-const article = "5月16日上午，我校在实训楼举行了职业体验日活动，邀请周边社区居民和初中学生家长走进校园，体验汽车维修、烹饪、电子商务等专业的实训项目。".repeat(4);
+const article = "5月16日上午，我校在实训楼举行了职业体验日活动，邀请周边社区居民和初中学生家长走进校园，体验汽车维修、烹饪、电子商务等专业的实训项目。".repeat(
+  4,
+);
 
 describe("bodyArticle", () => {
   it("takes a long news draft pasted into the body as an article", () => {
@@ -11,7 +13,8 @@ describe("bodyArticle", () => {
   });
 
   it("accepts a shorter body when the subject says it is a report", () => {
-    const short = "今天我校举办了技能展示活动，二百余名家长参加，学生展示了汽修、烹饪、美容美发等专业技能，家长纷纷点赞，认为职业教育大有可为。活动还邀请了企业代表现场交流，介绍就业前景和岗位需求。";
+    const short =
+      "今天我校举办了技能展示活动，二百余名家长参加，学生展示了汽修、烹饪、美容美发等专业技能，家长纷纷点赞，认为职业教育大有可为。活动还邀请了企业代表现场交流，介绍就业前景和岗位需求。";
     expect(bodyArticle(short, "5月16日 活动简报")?.reason).toBe("body:subject_简报");
     expect(bodyArticle(short, "请查收")).toBeNull();
   });

@@ -50,7 +50,10 @@ const DATELINE = /^\s*(?:本[网报站刊]讯|[（(]\s*通讯员|(?:20\d{2}年)?
 
 /** A title line (short, not a sentence) over a text that carries a dateline or a byline. */
 export function hasArticleShape(text: string): boolean {
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
   const title = lines[0];
   if (!title || lines.length < 2) return false;
   const titled = title.length <= TITLE_MAX && !/[。；;，,！!？?：:]$/u.test(title) && (title.match(/[\u3400-\u9fff]/gu) ?? []).length >= 4;

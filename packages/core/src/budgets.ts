@@ -38,7 +38,14 @@ export const budgetsSchema = z.strictObject({
   per_mail: allowance.default({ attachment_bytes: 2 * GiB, archive_bytes: 2 * GiB, files: 500 }),
   /** Per sender address, over mails received within `window_hours` (by the server's INTERNALDATE). */
   per_sender: allowance
-    .extend({ window_hours: z.number().int().positive().max(24 * 31).default(24) })
+    .extend({
+      window_hours: z
+        .number()
+        .int()
+        .positive()
+        .max(24 * 31)
+        .default(24),
+    })
     .default({ attachment_bytes: 10 * GiB, archive_bytes: 6 * GiB, files: 3000, window_hours: 24 }),
   /** An archive member unpacking to more than `max` times its packed size, once past `min_bytes`, is a bomb. */
   archive_ratio: z.strictObject({ max: z.number().positive().default(100), min_bytes: byteSize.default(16 * MiB) }).default({ max: 100, min_bytes: 16 * MiB }),
@@ -88,7 +95,12 @@ export function budgetFinding(breach: BudgetBreach, bySender: boolean, budgets: 
   }
   const limit = breach === "files" ? `${budgets.per_mail.files} 个文件` : formatBytes(budgets.per_mail[breach]);
   const what = breach === "archive_bytes" ? "压缩包解压后的总大小" : breach === "files" ? "附件和压缩包内的文件总数" : "附件总大小";
-  return finding("error", `mail_budget_${breach}`, `这封邮件的${what}超过单封邮件的上限（${limit}），${name}超出部分未被保存。请分几封邮件发送，视频请单独发送。`, "attachment");
+  return finding(
+    "error",
+    `mail_budget_${breach}`,
+    `这封邮件的${what}超过单封邮件的上限（${limit}），${name}超出部分未被保存。请分几封邮件发送，视频请单独发送。`,
+    "attachment",
+  );
 }
 
 export function ratioFinding(filename: string, budgets: Budgets): Finding {

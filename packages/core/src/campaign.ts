@@ -9,12 +9,8 @@ import { budgetsSchema } from "./budgets.ts";
 
 const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "应为日期，如 2022-05-13 (expected YYYY-MM-DD)");
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "应为时刻，如 18:00 (expected HH:MM)");
-const localDateTime = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}[ T]([01]\d|2[0-3]):[0-5]\d$/, "expected 'YYYY-MM-DD HH:MM' in campaign time");
-const envName = z
-  .string()
-  .regex(/^[A-Z_][A-Z0-9_]*$/, "expected the NAME of an environment variable (A-Z, 0-9, _), not the secret itself");
+const localDateTime = z.string().regex(/^\d{4}-\d{2}-\d{2}[ T]([01]\d|2[0-3]):[0-5]\d$/, "expected 'YYYY-MM-DD HH:MM' in campaign time");
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "expected the NAME of an environment variable (A-Z, 0-9, _), not the secret itself");
 /** Offsets before a deadline: 3d, 1d, 12h, 30m. */
 const offset = z.string().regex(/^\d+[dhm]$/, "expected an offset like 3d, 12h or 30m");
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "expected lowercase letters, digits and '-'");

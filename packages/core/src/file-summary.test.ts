@@ -5,12 +5,17 @@ const base = { classifiedBy: "content:title" };
 
 describe("fileSummary", () => {
   it("tells the clerk a report's title, length and pictures (what is missing is a finding)", () => {
-    const lines = fileSummary({ ...base, report: { title: "益民技校活动周工作总结", charCount: 1820, imageCount: 2, missingSections: ["媒体宣传情况", "存在问题及建议"] } });
+    const lines = fileSummary({
+      ...base,
+      report: { title: "益民技校活动周工作总结", charCount: 1820, imageCount: 2, missingSections: ["媒体宣传情况", "存在问题及建议"] },
+    });
     expect(lines).toEqual(["标题：益民技校活动周工作总结", "正文约 1820 字，图片 2 张"]);
   });
 
   it("gives a photo's size and date taken, and a video's length", () => {
-    expect(fileSummary({ ...base, media: { format: "heic", width: 4032, height: 3024, takenAt: "2022-05-17 16:45:10" } })).toEqual(["HEIC，4032×3024，拍摄于 2022-05-17 16:45"]);
+    expect(fileSummary({ ...base, media: { format: "heic", width: 4032, height: 3024, takenAt: "2022-05-17 16:45:10" } })).toEqual([
+      "HEIC，4032×3024，拍摄于 2022-05-17 16:45",
+    ]);
     expect(fileSummary({ ...base, media: { format: "mp4", width: 1920, height: 1080, durationSeconds: 95 } })).toEqual(["MP4，1920×1080，时长 1 分 35 秒"]);
   });
 

@@ -2,7 +2,9 @@ import type { FileUnderstanding } from "./file-understanding.ts";
 import type { MediaFacts } from "./media-facts.ts";
 
 /** The key values read from a file, as the 回执 shows them, so a clerk can check our reading. */
-export function fileSummary(u: Pick<FileUnderstanding, "infoForm" | "statsRows" | "featured" | "report" | "media" | "pdf" | "classifiedBy" | "signedCopyOf">): string[] {
+export function fileSummary(
+  u: Pick<FileUnderstanding, "infoForm" | "statsRows" | "featured" | "report" | "media" | "pdf" | "classifiedBy" | "signedCopyOf">,
+): string[] {
   if (u.signedCopyOf !== undefined) {
     const of = u.classifiedBy.startsWith("signed_copy:") ? `“${u.classifiedBy.slice("signed_copy:".length)}”` : "同一邮件中的表格";
     return [`已作为${of}的盖章签字件存档${u.pdf ? `（PDF，${u.pdf.pages} 页）` : ""}；表中数据以 Excel 版本为准。`];
@@ -40,7 +42,9 @@ export function fileSummary(u: Pick<FileUnderstanding, "infoForm" | "statsRows" 
   if (u.report) {
     const r = u.report;
     // Missing sections are not repeated here: their finding says so, with what to do.
-    return [line("标题", r.title), `正文约 ${r.charCount} 字，图片 ${r.imageCount} 张${u.pdf ? `（PDF，${u.pdf.pages} 页）` : ""}`].filter((l): l is string => l !== null);
+    return [line("标题", r.title), `正文约 ${r.charCount} 字，图片 ${r.imageCount} 张${u.pdf ? `（PDF，${u.pdf.pages} 页）` : ""}`].filter(
+      (l): l is string => l !== null,
+    );
   }
   if (u.media) return [mediaLine(u.media)];
   if (u.pdf) return [u.pdf.textChars === 0 ? `PDF 扫描件，${u.pdf.pages} 页（无文字层，已原样存档）` : `PDF，${u.pdf.pages} 页，约 ${u.pdf.textChars} 字`];

@@ -35,8 +35,17 @@ describe("understandFile with a word-processing document", () => {
   });
 
   it("keeps the name's kind when the text says nothing, and reads a summary report against the campaign's sections", () => {
-    const u = understand("荣昌职教中心总结报告.docx", doc(["荣昌职教中心", "一、基本情况", "二、主要做法和措施", "三、取得的成效", "四、媒体宣传情况", "五、存在问题及建议"], 5));
-    expect(u).toMatchObject({ kind: "summary_report", classifiedBy: "filename:总结报告", parseStatus: "parsed", findings: [], report: { missingSections: [], imageCount: 5 } });
+    const u = understand(
+      "荣昌职教中心总结报告.docx",
+      doc(["荣昌职教中心", "一、基本情况", "二、主要做法和措施", "三、取得的成效", "四、媒体宣传情况", "五、存在问题及建议"], 5),
+    );
+    expect(u).toMatchObject({
+      kind: "summary_report",
+      classifiedBy: "filename:总结报告",
+      parseStatus: "parsed",
+      findings: [],
+      report: { missingSections: [], imageCount: 5 },
+    });
   });
 
   it("reads no report from a document that is not one", () => {
@@ -50,7 +59,12 @@ describe("understandFile with a file that cannot be read", () => {
   const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
   it("files a cut-short 情况统计表.xlsx as a stats form, unreadable, asking for it again", () => {
-    const u = understandFile(classifyByNameAndType("情况统计表.xlsx", XLSX), "情况统计表.xlsx", { unreadable: { code: "XLSX_UNREADABLE", detail: "damaged" } }, campaign);
+    const u = understandFile(
+      classifyByNameAndType("情况统计表.xlsx", XLSX),
+      "情况统计表.xlsx",
+      { unreadable: { code: "XLSX_UNREADABLE", detail: "damaged" } },
+      campaign,
+    );
     expect(u).toMatchObject({ kind: "stats_form", parseStatus: "unreadable", findings: [{ severity: "error", code: "file_unreadable" }] });
     expect(u.findings[0]!.message).toMatch(/“情况统计表\.xlsx”.*请.*重新发送/u);
   });
@@ -64,10 +78,20 @@ describe("understandFile with a file that cannot be read", () => {
   });
 
   it("tells the school to remove a password, and to re-save a Word 6/95 file", () => {
-    const locked = understandFile(classifyByNameAndType("信息采集表.xlsx", XLSX), "信息采集表.xlsx", { unreadable: { code: "ENCRYPTED", detail: "EncryptedPackage" } }, campaign);
+    const locked = understandFile(
+      classifyByNameAndType("信息采集表.xlsx", XLSX),
+      "信息采集表.xlsx",
+      { unreadable: { code: "ENCRYPTED", detail: "EncryptedPackage" } },
+      campaign,
+    );
     expect(locked).toMatchObject({ kind: "info_form", parseStatus: "unreadable", findings: [{ code: "file_encrypted" }] });
     expect(locked.findings[0]!.message).toMatch(/密码.*取消密码.*重新发送/u);
-    const old = understandFile(classifyByNameAndType("总结.doc", "application/msword"), "总结.doc", { unreadable: { code: "OLD_FORMAT", detail: "nFib 101" } }, campaign);
+    const old = understandFile(
+      classifyByNameAndType("总结.doc", "application/msword"),
+      "总结.doc",
+      { unreadable: { code: "OLD_FORMAT", detail: "nFib 101" } },
+      campaign,
+    );
     expect(old.findings[0]).toMatchObject({ code: "file_old_format" });
     expect(old.findings[0]!.message).toMatch(/另存为 \.docx/u);
   });
@@ -75,17 +99,33 @@ describe("understandFile with a file that cannot be read", () => {
 
 describe("understandFile telling a news draft from the law summary", () => {
   it("keeps a news draft that quotes 职业教育法 in a heading a daily report", () => {
-    const news = { paragraphs: [{ text: "新闻稿", heading: true }, { text: "我校举办职业体验日活动", heading: true }, { text: "深入学习宣传职业教育法", heading: true }, { text: "5月16日上午，我校举办活动。", heading: false }], imageCount: 2 };
+    const news = {
+      paragraphs: [
+        { text: "新闻稿", heading: true },
+        { text: "我校举办职业体验日活动", heading: true },
+        { text: "深入学习宣传职业教育法", heading: true },
+        { text: "5月16日上午，我校举办活动。", heading: false },
+      ],
+      imageCount: 2,
+    };
     expect(understand("启动仪式.docx", news)).toMatchObject({ kind: "daily_report", classifiedBy: "content:doc_title:新闻稿" });
   });
 
   it("does not make a title that merely mentions the law a law summary", () => {
-    const u = understandFile(classifyByNameAndType("5月17日新闻.docx", DOCX), "5月17日新闻.docx", { doc: doc(["我校师生学习新修订的职业教育法", "5月17日，我校组织师生学习职业教育法。"]) }, campaign);
+    const u = understandFile(
+      classifyByNameAndType("5月17日新闻.docx", DOCX),
+      "5月17日新闻.docx",
+      { doc: doc(["我校师生学习新修订的职业教育法", "5月17日，我校组织师生学习职业教育法。"]) },
+      campaign,
+    );
     expect(u.kind).toBe("daily_report");
   });
 
   it("recognises a law summary by its own title", () => {
-    expect(understand("附件3.docx", doc(["荣昌职教中心开展职业教育法宣传活动情况总结", "活动开展情况如下。"]))).toMatchObject({ kind: "law_summary", classifiedBy: "content:doc_title:职业教育法" });
+    expect(understand("附件3.docx", doc(["荣昌职教中心开展职业教育法宣传活动情况总结", "活动开展情况如下。"]))).toMatchObject({
+      kind: "law_summary",
+      classifiedBy: "content:doc_title:职业教育法",
+    });
   });
 });
 

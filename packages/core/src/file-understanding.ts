@@ -65,7 +65,9 @@ export function understandFile(
   const base = { ...byName, findings: [] as Finding[], unitNames: [] as string[] };
   // A file named as a form or report whose bytes gave nothing (cut short, damaged, renamed) is
   // still what its name says: unreadable, so the 回执 asks for it again (SPEC §8).
-  const unreadable = content.unreadable ?? (nothingRead(content) && namedAsReadable(filename) ? { code: "NOT_AS_NAMED", detail: "the bytes are not the format the name says" } : null);
+  const unreadable =
+    content.unreadable ??
+    (nothingRead(content) && namedAsReadable(filename) ? { code: "NOT_AS_NAMED", detail: "the bytes are not the format the name says" } : null);
   if (unreadable) return { ...base, parseStatus: "unreadable", findings: [unreadableFinding(filename, unreadable.code)] };
   if (content.media) return { ...base, media: plausibleMedia(content.media), parseStatus: "parsed" };
   for (const sheet of content.sheets ?? formTablesOf(content.doc, byName.kind)) {
@@ -88,11 +90,10 @@ export function understandFile(
     }
     const year = Number(campaign.period.start.slice(0, 4));
     const reading = readFeaturedList(sheet, { introMax: rules("featured_list").intro_max ?? defaults.introMax, year });
-    return done(
-      { ...base, kind: "featured_list", classifiedBy, featured: reading.rows.map((r) => r.fields) },
-      reading.findings,
-      [reading.reporter.unit, ...reading.rows.map((r) => r.fields.organizer)],
-    );
+    return done({ ...base, kind: "featured_list", classifiedBy, featured: reading.rows.map((r) => r.fields) }, reading.findings, [
+      reading.reporter.unit,
+      ...reading.rows.map((r) => r.fields.organizer),
+    ]);
   }
   if (content.doc) return { ...understandDoc(base, content.doc, campaign, bySubject, datedInWeek), ...(content.pdf && { pdf: content.pdf }) };
   // A PDF without a text layer is a scan: kept as it is; the mail decides whether it is a form's signed copy.
@@ -119,20 +120,25 @@ function understandDoc(
   const byContent = classifyReport(doc);
   // “5月17日新闻稿” about a 职业教育法 activity is that day's news: the law summary comes once, after the week.
   const namedNews = [base, bySubject].find((c) => c?.kind === "daily_report");
-  const classified = byContent?.kind === "law_summary" && datedInWeek && namedNews
-    ? { kind: namedNews.kind, classifiedBy: `${namedNews.classifiedBy}+dated_in_week` }
-    : byContent
-    ? { kind: byContent.kind, classifiedBy: `content:${byContent.reason}` }
-    : base.kind === "other" && bySubject
-      ? bySubject
-      : { kind: base.kind, classifiedBy: base.classifiedBy };
+  const classified =
+    byContent?.kind === "law_summary" && datedInWeek && namedNews
+      ? { kind: namedNews.kind, classifiedBy: `${namedNews.classifiedBy}+dated_in_week` }
+      : byContent
+        ? { kind: byContent.kind, classifiedBy: `content:${byContent.reason}` }
+        : base.kind === "other" && bySubject
+          ? bySubject
+          : { kind: base.kind, classifiedBy: base.classifiedBy };
   if (!isReportKind(classified.kind)) return { ...base, ...classified, parseStatus: "parsed" };
   const rules = campaign.requirements.find((r) => r.kind === classified.kind)?.rules ?? {};
   const { findings, ...report } = readReport(doc, classified.kind, rules);
   return done({ ...base, ...classified, report }, findings, []);
 }
 
-function done(u: Omit<FileUnderstanding, "parseStatus" | "findings" | "unitNames"> & { findings: Finding[]; unitNames: string[] }, found: Finding[], units: (string | null)[]): FileUnderstanding {
+function done(
+  u: Omit<FileUnderstanding, "parseStatus" | "findings" | "unitNames"> & { findings: Finding[]; unitNames: string[] },
+  found: Finding[],
+  units: (string | null)[],
+): FileUnderstanding {
   return {
     ...u,
     findings: found,

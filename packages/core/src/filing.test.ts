@@ -52,7 +52,16 @@ describe("understandMessage with the article in the body", () => {
       "校长在致辞中介绍了学校的专业设置和毕业生就业情况，希望更多家庭了解职业教育、选择职业教育，让技能成才之路越走越宽。",
       "供稿：招生就业处",
     ].join("\n");
-    const p = plan(mail("荣昌职教中心5月17日", [["IMG_1.JPG", "image/jpeg"], ["IMG_2.JPG", "image/jpeg"]], body));
+    const p = plan(
+      mail(
+        "荣昌职教中心5月17日",
+        [
+          ["IMG_1.JPG", "image/jpeg"],
+          ["IMG_2.JPG", "image/jpeg"],
+        ],
+        body,
+      ),
+    );
     expect(p.bodyArticle).toMatchObject({ kind: "daily_report", activityDay: "2022-05-17", report: { title: "我校举办职业体验日活动", imageCount: 2 } });
     expect(p.bodyArticle!.report.charCount).toBeGreaterThan(100);
   });
@@ -60,17 +69,39 @@ describe("understandMessage with the article in the body", () => {
 
 describe("understandMessage with a news draft about the law", () => {
   const DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-  const lawTitled = { doc: { paragraphs: [{ text: "我校开展职业教育法宣传活动情况", heading: true }, { text: "5月17日上午，我校组织师生学习职业教育法。", heading: false }], imageCount: 1 } };
+  const lawTitled = {
+    doc: {
+      paragraphs: [
+        { text: "我校开展职业教育法宣传活动情况", heading: true },
+        { text: "5月17日上午，我校组织师生学习职业教育法。", heading: false },
+      ],
+      imageCount: 1,
+    },
+  };
 
   it("keeps a dated news draft of the week a daily report even when its title reads like the law summary", () => {
     const m = mail("荣昌职教中心5月17日新闻稿", [["活动.docx", DOCX_TYPE]]);
-    const p = understandMessage({ mail: m, campaign, roster: [], rawSha256: "0".repeat(64), receivedAt: new Date("2022-05-17T03:00:00Z"), contents: new Map([[0, lawTitled]]) });
+    const p = understandMessage({
+      mail: m,
+      campaign,
+      roster: [],
+      rawSha256: "0".repeat(64),
+      receivedAt: new Date("2022-05-17T03:00:00Z"),
+      contents: new Map([[0, lawTitled]]),
+    });
     expect(p.documents[0]).toMatchObject({ kind: "daily_report", classifiedBy: "subject:新闻+dated_in_week" });
   });
 
   it("files the same document as the law summary when nothing dates it to a day of the week", () => {
     const m = mail("荣昌职教中心材料", [["活动.docx", DOCX_TYPE]]);
-    const p = understandMessage({ mail: m, campaign, roster: [], rawSha256: "0".repeat(64), receivedAt: new Date("2022-05-23T03:00:00Z"), contents: new Map([[0, lawTitled]]) });
+    const p = understandMessage({
+      mail: m,
+      campaign,
+      roster: [],
+      rawSha256: "0".repeat(64),
+      receivedAt: new Date("2022-05-23T03:00:00Z"),
+      contents: new Map([[0, lawTitled]]),
+    });
     expect(p.documents[0]!.kind).toBe("law_summary");
   });
 });

@@ -94,16 +94,33 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
       position: p.position,
       filename: p.filename,
       // A member of an archive (or a forwarded mail) is named by itself: the mail's subject names the package, not each file in it.
-      ...understandFile(classifyPart(p.filename, p.mediaType), p.filename, contents?.get(p.position) ?? {}, campaign, isMember(p.filename) ? null : bySubject, datedInWeek(p.filename)),
+      ...understandFile(
+        classifyPart(p.filename, p.mediaType),
+        p.filename,
+        contents?.get(p.position) ?? {},
+        campaign,
+        isMember(p.filename) ? null : bySubject,
+        datedInWeek(p.filename),
+      ),
     })),
   );
-  const attribution = attributeWithForms(mail, auth, files.flatMap((f) => f.unitNames), roster);
+  const attribution = attributeWithForms(
+    mail,
+    auth,
+    files.flatMap((f) => f.unitNames),
+    roster,
+  );
   const autoReply: AutoReplyVerdict = isRecallNotice(mail.subject)
     ? { autoReply: true, reason: "recall_notice" }
     : detectAutoReply({ headers: mail.headers, fromAddress: mail.fromAddress, contentType: mail.contentType });
   const documents = files.map(({ findings: _f, unitNames: _u, filename: _n, ...f }) => ({
     ...f,
-    activityDay: activityDayOf({ subject: mail.subject, filename: mail.parts.find((p) => p.position === f.position)!.filename, receivedDay, period: campaign.period }).day,
+    activityDay: activityDayOf({
+      subject: mail.subject,
+      filename: mail.parts.find((p) => p.position === f.position)!.filename,
+      receivedDay,
+      period: campaign.period,
+    }).day,
   }));
   const from = mail.fromAddress?.toLowerCase() ?? "";
   // A roster address that failed DMARC is not the school's: no 回执 goes to it as if it were.
@@ -138,7 +155,12 @@ export function understandMessage({ mail, campaign, roster, rawSha256, receivedA
   for (const l of largeAttachments) {
     const until = l.expiresAt ? `，下载链接将于 ${formatCampaignTime(l.expiresAt, campaign.timezone)} 失效` : "";
     findings.push({
-      ...finding("warning", "large_attachment_link", `“${l.filename}”以QQ邮箱超大附件（链接）形式发送${until}。系统已记录该链接；如有可能，请压缩后作为普通附件发送，以免链接过期后文件丢失。`, "attachment"),
+      ...finding(
+        "warning",
+        "large_attachment_link",
+        `“${l.filename}”以QQ邮箱超大附件（链接）形式发送${until}。系统已记录该链接；如有可能，请压缩后作为普通附件发送，以免链接过期后文件丢失。`,
+        "attachment",
+      ),
       position: null,
     });
   }
@@ -192,7 +214,10 @@ function bodyReport(text: string, photos: number, campaign: Campaign): ReportSum
 
 /** SPEC §3: sender, QQ number, a name in subject, file names or body; last, a form's unit cell. */
 function attributeWithForms(mail: MailFacts, auth: SenderAuth, unitNames: string[], roster: readonly RosterEntry[]): Attribution {
-  const byMail = attributeMessage({ fromAddress: mail.fromAddress, auth, texts: [mail.subject ?? "", ...mail.parts.map((p) => p.filename), mail.text] }, roster);
+  const byMail = attributeMessage(
+    { fromAddress: mail.fromAddress, auth, texts: [mail.subject ?? "", ...mail.parts.map((p) => p.filename), mail.text] },
+    roster,
+  );
   if (byMail.schoolId !== null || byMail.candidates.length > 1 || unitNames.length === 0) return byMail;
   const byForm = attributeMessage({ fromAddress: null, auth, texts: unitNames }, roster);
   return byForm.schoolId === null ? byMail : { ...byForm, attributedBy: "form", reason: `表格填报单位：${byForm.reason.replace(/^邮件中出现校名/, "")}` };

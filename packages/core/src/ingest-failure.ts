@@ -6,7 +6,9 @@ import { finding, type Finding } from "./finding.ts";
  * the mail is filed as rejected with a finding, and the sender is told how to send it again.
  * Anything else (a database or Redis blip, a full disk, a crash in a file reader) is retried.
  */
-export type IngestFailureVerdict = { retry: true } | { retry: false; reason: "mime_too_many_parts" | "mime_header_too_large" | "mime_too_large"; finding: Finding };
+export type IngestFailureVerdict =
+  | { retry: true }
+  | { retry: false; reason: "mime_too_many_parts" | "mime_header_too_large" | "mime_too_large"; finding: Finding };
 
 /** What is known of an error: its machine code and message (mailsplit: EMAXLEN). */
 export interface FailureFacts {

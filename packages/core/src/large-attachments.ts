@@ -59,7 +59,9 @@ function attr(tag: string, name: string): string | null {
 }
 
 function textBefore(html: string): string | null {
-  const text = decodeEntities(html.replace(/<[^>]+>/g, " ")).replace(/\s+/g, " ").trim();
+  const text = decodeEntities(html.replace(/<[^>]+>/g, " "))
+    .replace(/\s+/g, " ")
+    .trim();
   return /^(\S+\.[A-Za-z0-9]{2,5})\b/.exec(text)?.[1] ?? null;
 }
 

@@ -18,26 +18,24 @@ export interface HeaderCell {
 }
 
 export function renderText(blocks: readonly MailBlock[]): string {
-  return (
-    blocks
-      .map((b) => {
-        switch (b.kind) {
-          case "list":
-            return b.items.map((i, n) => `${b.ordered ? `${n + 1}.` : "·"} ${i}`).join("\n");
-          case "links":
-            return b.items.map((i) => `· ${i.before} ${i.url} ${i.after}`.trimEnd()).join("\n");
-          case "table":
-            return b.text.join("\n");
-          case "h":
-            return `【${b.text}】`;
-          case "warn":
-            return `！${b.text}`;
-          default:
-            return b.text;
-        }
-      })
-      .join("\n\n") + "\n"
-  );
+  return `${blocks
+    .map((b) => {
+      switch (b.kind) {
+        case "list":
+          return b.items.map((i, n) => `${b.ordered ? `${n + 1}.` : "·"} ${i}`).join("\n");
+        case "links":
+          return b.items.map((i) => `· ${i.before} ${i.url} ${i.after}`.trimEnd()).join("\n");
+        case "table":
+          return b.text.join("\n");
+        case "h":
+          return `【${b.text}】`;
+        case "warn":
+          return `！${b.text}`;
+        default:
+          return b.text;
+      }
+    })
+    .join("\n\n")}\n`;
 }
 
 const cellStyle = "border:1px solid #c8c8c8;padding:2px 6px;white-space:nowrap";

@@ -22,5 +22,6 @@ describe("the 回执 recipient", () => {
   it("follows Reply-To when it is a roster address of the same school", () =>
     expect(replyAddressFor({ fromAddress: "rczj@example.cn", replyTo: "Office@RCZJ.example.cn" }, { schoolId: 1 }, roster)).toBe("office@rczj.example.cn"));
 
-  it("is nobody when the mail has no From", () => expect(replyAddressFor({ fromAddress: null, replyTo: "victim@example.org" }, { schoolId: null }, roster)).toBeNull());
+  it("is nobody when the mail has no From", () =>
+    expect(replyAddressFor({ fromAddress: null, replyTo: "victim@example.org" }, { schoolId: null }, roster)).toBeNull());
 });

@@ -24,7 +24,11 @@ describe("markSignedCopies", () => {
   });
 
   it("uses the PDF's name to choose between two forms, and takes a text PDF named as a form too", () => {
-    const files = markSignedCopies([statsSheet, infoSheet, file(5, "信息采集表（盖章）.pdf", { kind: "info_form", classifiedBy: "filename:信息采集", pdf: { pages: 1, textChars: 240 } })]);
+    const files = markSignedCopies([
+      statsSheet,
+      infoSheet,
+      file(5, "信息采集表（盖章）.pdf", { kind: "info_form", classifiedBy: "filename:信息采集", pdf: { pages: 1, textChars: 240 } }),
+    ]);
     expect(files[2]).toMatchObject({ kind: "info_form", signedCopyOf: 1 });
   });
 
@@ -54,14 +58,26 @@ describe("markSignedCopies", () => {
 
   it("takes a stamped text PDF beside a Word-table form for its signed copy, without filing its rows again", () => {
     const word = file(0, "信息采集表.docx", { kind: "info_form", classifiedBy: "content:sheet_header:联系人", parseStatus: "parsed" });
-    const pdfForm = file(1, "信息采集表（盖章）.pdf", { kind: "info_form", classifiedBy: "content:sheet_header:联系人", parseStatus: "parsed", pdf: { pages: 1, textChars: 300 }, infoForm: {} as never });
+    const pdfForm = file(1, "信息采集表（盖章）.pdf", {
+      kind: "info_form",
+      classifiedBy: "content:sheet_header:联系人",
+      parseStatus: "parsed",
+      pdf: { pages: 1, textChars: 300 },
+      infoForm: {} as never,
+    });
     const [, copy] = markSignedCopies([word, pdfForm]);
     expect(copy).toMatchObject({ kind: "info_form", parseStatus: "kept", signedCopyOf: 0 });
     expect(copy!.infoForm).toBeUndefined();
   });
 
   it("keeps a text PDF whose table was read as the form as that form when it comes alone", () => {
-    const pdfForm = file(1, "一览表.pdf", { kind: "featured_list", classifiedBy: "content:sheet_header:序号", parseStatus: "parsed", pdf: { pages: 1, textChars: 300 }, featured: [] });
+    const pdfForm = file(1, "一览表.pdf", {
+      kind: "featured_list",
+      classifiedBy: "content:sheet_header:序号",
+      parseStatus: "parsed",
+      pdf: { pages: 1, textChars: 300 },
+      featured: [],
+    });
     expect(markSignedCopies([pdfForm])[0]).toEqual(pdfForm);
   });
 });

@@ -27,7 +27,14 @@ export function markSignedCopies<T extends Understood>(files: readonly T[]): T[]
     const form = kind === null ? undefined : sheetForms.filter((s) => s.kind === kind).at(-1);
     if (form) {
       // The copy's own reading (a text PDF's table) is not a second version of the form.
-      const copy = { ...f, kind: form.kind, classifiedBy: `signed_copy:${form.filename}`, parseStatus: "kept" as const, signedCopyOf: form.position, findings: [] };
+      const copy = {
+        ...f,
+        kind: form.kind,
+        classifiedBy: `signed_copy:${form.filename}`,
+        parseStatus: "kept" as const,
+        signedCopyOf: form.position,
+        findings: [],
+      };
       delete copy.infoForm;
       delete copy.statsRows;
       delete copy.featured;

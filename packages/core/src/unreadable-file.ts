@@ -22,7 +22,12 @@ export function unreadableFinding(filename: string, code: string): Finding {
         "attachment",
       );
     case "OLD_FORMAT":
-      return finding("error", "file_old_format", `文件${name}是 Word 6.0/95 或更早的旧格式，系统无法读取。请用 WPS 或 Word 打开后另存为 .docx（表格另存为 .xlsx）格式，再重新发送。`, "attachment");
+      return finding(
+        "error",
+        "file_old_format",
+        `文件${name}是 Word 6.0/95 或更早的旧格式，系统无法读取。请用 WPS 或 Word 打开后另存为 .docx（表格另存为 .xlsx）格式，再重新发送。`,
+        "attachment",
+      );
     case "SHEET_TOO_LARGE":
     case "DOC_TOO_LARGE":
     case "FILE_TOO_LARGE":

@@ -22,19 +22,35 @@ describe("migrations", () => {
   });
 
   it("creates the dashboard views SPEC §6 names", async () => {
-    const { rows } = await t.pool.query(
-      "select table_name from information_schema.views where table_schema = 'dashboard' order by 1",
-    );
+    const { rows } = await t.pool.query("select table_name from information_schema.views where table_schema = 'dashboard' order by 1");
     expect(rows.map((r) => r.table_name)).toEqual(
-      expect.arrayContaining(["daily_matrix", "documents", "featured_activities", "findings", "info_forms", "messages", "outbox", "reports", "school_status", "stats_forms"]),
+      expect.arrayContaining([
+        "daily_matrix",
+        "documents",
+        "featured_activities",
+        "findings",
+        "info_forms",
+        "messages",
+        "outbox",
+        "reports",
+        "school_status",
+        "stats_forms",
+      ]),
     );
-    const cols = await t.pool.query(
-      "select column_name from information_schema.columns where table_schema = 'dashboard' and table_name = 'messages'",
-    );
+    const cols = await t.pool.query("select column_name from information_schema.columns where table_schema = 'dashboard' and table_name = 'messages'");
     expect(cols.rows.map((r) => r.column_name)).toEqual(
       expect.arrayContaining([
-        "campaign", "message_id", "mailbox", "received_at", "from_address", "subject", "school",
-        "attributed_by", "auth", "status", "auto_reply",
+        "campaign",
+        "message_id",
+        "mailbox",
+        "received_at",
+        "from_address",
+        "subject",
+        "school",
+        "attributed_by",
+        "auth",
+        "status",
+        "auto_reply",
       ]),
     );
   });
@@ -47,8 +63,7 @@ describe("migrations", () => {
     try {
       await expect(ro.query("select count(*) from dashboard.messages")).resolves.toBeTruthy();
       await expect(ro.query("select count(*) from public.messages")).rejects.toThrow(/permission denied/);
-      await expect(ro.query("insert into public.campaigns (slug, title, timezone, config) values ('x','x','x','{}')"))
-        .rejects.toThrow(/permission denied/);
+      await expect(ro.query("insert into public.campaigns (slug, title, timezone, config) values ('x','x','x','{}')")).rejects.toThrow(/permission denied/);
       await expect(ro.query("create table dashboard.evil (x int)")).rejects.toThrow(/permission denied/);
       await expect(ro.query("create table public.evil (x int)")).rejects.toThrow(/permission denied/);
     } finally {

@@ -86,7 +86,11 @@ describe("openCompoundFile", () => {
 
   it("reads 4096-byte sectors, and a FAT listed partly in DIFAT sectors", () => {
     const data = Buffer.from("职业教育活动周".repeat(800));
-    for (const [sectorShift, fatSectors] of [[12, 1], [9, 240], [12, 120]] as const) {
+    for (const [sectorShift, fatSectors] of [
+      [12, 1],
+      [9, 240],
+      [12, 120],
+    ] as const) {
       const file = openCompoundFile(compoundFile({ sectorShift, fatSectors, name: "Workbook", data }));
       expect(file.streamNames()).toEqual(["Workbook"]);
       expect(file.stream("WORKBOOK")!.equals(data), `shift ${sectorShift}, ${fatSectors} FAT sectors`).toBe(true);

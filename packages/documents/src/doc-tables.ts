@@ -131,7 +131,14 @@ export function readDocTables(text: string, props: Properties, data: Buffer | nu
         const block: TableBlock = { rows: t.rows, before: [], after: [], continues: false };
         nested.push(block);
         outer.inner.push(block);
-        outer.paragraphs.push(...t.rows.map((r) => r.cells.map((c) => c.text).filter(Boolean).join(" ")));
+        outer.paragraphs.push(
+          ...t.rows.map((r) =>
+            r.cells
+              .map((c) => c.text)
+              .filter(Boolean)
+              .join(" "),
+          ),
+        );
       } else {
         lines = [];
         blocks.push({ rows: t.rows, before: t.before, after: lines, continues: t.continues });

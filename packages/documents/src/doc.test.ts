@@ -4,7 +4,7 @@ import { classifyReport, readReport, type ReportKind } from "@baosong/core";
 import { openCompoundFile } from "./cfb.ts";
 import { readDoc, splitParagraphs } from "./doc.ts";
 import { readDocx } from "./docx.ts";
-import { DocTooLargeError, DocumentError, OleUnreadableError } from "./errors.ts";
+import { DocTooLargeError, DocumentError } from "./errors.ts";
 
 const office = new URL("../../../test/fixtures/office/", import.meta.url);
 const reports = new URL("../../../test/fixtures/reports/", import.meta.url);
@@ -106,7 +106,10 @@ describe("readDoc on damaged, encrypted and oversized files", () => {
     for (let round = 0; round < 300; round++) {
       const bytes = Buffer.from(valid);
       for (let i = 0; i < 8; i++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
-      const error = await readDoc(bytes, limits).then(() => null, (e: unknown) => e);
+      const error = await readDoc(bytes, limits).then(
+        () => null,
+        (e: unknown) => e,
+      );
       if (error !== null) expect(error, String(error)).toBeInstanceOf(DocumentError);
     }
   });

@@ -296,7 +296,6 @@ export function splitParagraphs(text: string, props: Properties, maxChars: numbe
       if (done) paragraphs.push(done);
       p = { parts: [], boldChars: 0, plainChars: 0 };
     } else if (inCode > 0) {
-      continue;
     } else if (ch === 0x01 || ch === 0x08) {
       imageCount++;
     } else {

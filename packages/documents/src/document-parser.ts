@@ -8,9 +8,7 @@ import type { ParseRequest } from "./parse-thread.ts";
  * entry registers tsx inside the thread; in the built CLI it is dist/baosong.js and the
  * thread body is built beside it as dist/parse-thread.js (scripts/build.ts).
  */
-const threadEntry = import.meta.url.endsWith(".ts")
-  ? new URL("./parse-thread-entry.mjs", import.meta.url)
-  : new URL("./parse-thread.js", import.meta.url);
+const threadEntry = import.meta.url.endsWith(".ts") ? new URL("./parse-thread-entry.mjs", import.meta.url) : new URL("./parse-thread.js", import.meta.url);
 
 export interface DocumentParserOptions {
   /**
@@ -83,7 +81,8 @@ export class DocumentParser {
         if ("error" in answer) failed("PARSE_FAILED", answer.error);
         else finish(answer.reading);
       };
-      const onError = (err: Error) => failed((err as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY" ? "PARSE_OUT_OF_MEMORY" : "PARSE_CRASHED", err.message);
+      const onError = (err: Error) =>
+        failed((err as { code?: string }).code === "ERR_WORKER_OUT_OF_MEMORY" ? "PARSE_OUT_OF_MEMORY" : "PARSE_CRASHED", err.message);
       const onExit = (code: number) => failed("PARSE_CRASHED", `parser thread exited with code ${code}`);
       const timer = setTimeout(() => failed("PARSE_TIMEOUT", `reading took longer than ${timeoutMs} ms`), timeoutMs);
       worker.on("message", onMessage);
@@ -124,4 +123,3 @@ export class DocumentParser {
     await worker.terminate().catch(() => undefined);
   }
 }
-

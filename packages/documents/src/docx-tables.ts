@@ -75,7 +75,14 @@ export function readDocxTables(documentXml: string): Sheet[] {
           const block: TableBlock = { rows: t.rows, before: [], after: [], continues: false };
           nested.push(block);
           outer.inner.push(block);
-          outer.cell.paragraphs.push(...t.rows.map((r) => r.cells.map((c) => c.text).filter(Boolean).join(" ")));
+          outer.cell.paragraphs.push(
+            ...t.rows.map((r) =>
+              r.cells
+                .map((c) => c.text)
+                .filter(Boolean)
+                .join(" "),
+            ),
+          );
         } else {
           lines = [];
           blocks.push({ rows: t.rows, before: t.before, after: lines, continues: t.continues });

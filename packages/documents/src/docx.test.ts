@@ -50,7 +50,9 @@ describe("readDocx on the report fixtures", () => {
   it("refuses a file that unpacks to more bytes than allowed with DOC_TOO_LARGE", async () => {
     const buf = readFileSync(new URL("law-summary-too-long.docx", fixtures));
     await expect(readDocx(buf, { maxChars: 200_000, maxUnpackedBytes: 4_000 })).rejects.toMatchObject({ code: "DOC_TOO_LARGE", measure: "bytes" });
-    await expect(readDocx(createReadStream(new URL("law-summary-too-long.docx", fixtures)), { maxChars: 200_000, maxUnpackedBytes: 1_000 })).rejects.toMatchObject({ code: "DOC_TOO_LARGE" });
+    await expect(
+      readDocx(createReadStream(new URL("law-summary-too-long.docx", fixtures)), { maxChars: 200_000, maxUnpackedBytes: 1_000 }),
+    ).rejects.toMatchObject({ code: "DOC_TOO_LARGE" });
   });
 
   it("calls anything that is not a .docx DOCX_UNREADABLE: a .doc, a workbook, truncated bytes", async () => {
@@ -70,7 +72,9 @@ describe("parseDocumentXml", () => {
 
   it("joins runs, turns w:tab and w:br into whitespace, decodes entities and skips deleted text", () => {
     const doc = parseDocumentXml(
-      wrap('<w:p><w:r><w:t>校企</w:t></w:r><w:r><w:tab/><w:t xml:space="preserve">合作 &amp; </w:t><w:br/><w:t>&#x4E00;&lt;</w:t></w:r><w:del><w:r><w:delText>删</w:delText></w:r></w:del></w:p>'),
+      wrap(
+        '<w:p><w:r><w:t>校企</w:t></w:r><w:r><w:tab/><w:t xml:space="preserve">合作 &amp; </w:t><w:br/><w:t>&#x4E00;&lt;</w:t></w:r><w:del><w:r><w:delText>删</w:delText></w:r></w:del></w:p>',
+      ),
       null,
       1000,
     );
@@ -78,7 +82,8 @@ describe("parseDocumentXml", () => {
   });
 
   it("knows headings by style name (Word's id “1”, WPS's 标题), outline level, or a short all-bold line", () => {
-    const styles = '<w:styles><w:style w:styleId="1"><w:name w:val="heading 1"/></w:style><w:style w:styleId="a5"><w:name w:val="标题 2"/></w:style></w:styles>';
+    const styles =
+      '<w:styles><w:style w:styleId="1"><w:name w:val="heading 1"/></w:style><w:style w:styleId="a5"><w:name w:val="标题 2"/></w:style></w:styles>';
     const p = (pPr: string, run: string) => `<w:p><w:pPr>${pPr}</w:pPr>${run}</w:p>`;
     const t = (text: string, bold = false) => `<w:r>${bold ? "<w:rPr><w:b/></w:rPr>" : ""}<w:t>${text}</w:t></w:r>`;
     const doc = parseDocumentXml(

@@ -3,7 +3,8 @@ import { builtinFormats, displayNumber, isDateFormat } from "./number-format.ts"
 
 describe("number formats", () => {
   it("knows the Far-East built-in date formats a Chinese Excel uses without writing them out", () => {
-    for (const id of [27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 50, 51, 52, 53, 54, 55, 56, 57, 58]) expect(isDateFormat(builtinFormats[id]), String(id)).toBe(true);
+    for (const id of [27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 50, 51, 52, 53, 54, 55, 56, 57, 58])
+      expect(isDateFormat(builtinFormats[id]), String(id)).toBe(true);
     expect(displayNumber(44697, builtinFormats[31])).toBe("2022-05-16");
     expect(displayNumber(0.625, builtinFormats[55])).toBe("15:00");
   });

@@ -17,7 +17,11 @@ const limits = { maxChars: 200_000 };
 const byPosition = (a: CellRange, b: CellRange) => a.top - b.top || a.left - b.left;
 /** Cell texts without whitespace: Word wraps a label where Excel keeps it on one line. */
 const texts = (sheet: Sheet) =>
-  Array.from({ length: rowCount(sheet) }, (_, r) => Array.from({ length: columnCount(sheet) }, (_, c) => cellText(sheet, r, c).replace(/\s+/gu, "")).join("|").replace(/\|+$/u, ""));
+  Array.from({ length: rowCount(sheet) }, (_, r) =>
+    Array.from({ length: columnCount(sheet) }, (_, c) => cellText(sheet, r, c).replace(/\s+/gu, ""))
+      .join("|")
+      .replace(/\|+$/u, ""),
+  );
 
 describe("Word and PDF tables read as the workbook of the same form", () => {
   it.each(["stats-003", "stats-005"])("reads %s as .doc and .pdf to the merges and cells of its .xls", async (name) => {

@@ -68,7 +68,10 @@ function normalise(name: string): string {
 export function resolveTarget(sourceDir: string, target: string): string {
   const t = decodeURIComponentSafe(target).replace(/\\/gu, "/");
   const joined = t.startsWith("/") ? t : posix.join(sourceDir === "." ? "" : sourceDir, t);
-  return posix.normalize(joined).replace(/^(\.\.\/)+/u, "").replace(/^\/+/u, "");
+  return posix
+    .normalize(joined)
+    .replace(/^(\.\.\/)+/u, "")
+    .replace(/^\/+/u, "");
 }
 
 function decodeURIComponentSafe(s: string): string {

@@ -139,8 +139,10 @@ function ruledTable(lines: Ruling[], items: TextItem[], used: Set<TextItem>): Bo
   const ys = snap(hs.map((h) => h.y1)).reverse(); // top to bottom
   const xs = snap(vs.map((v) => v.x1));
   if (ys.length < 2 || xs.length < 2) return null;
-  const hasV = (x: number, yTop: number, yBottom: number) => vs.some((v) => Math.abs(v.x1 - x) <= SNAP && v.y1 - SNAP <= (yTop + yBottom) / 2 && v.y2 + SNAP >= (yTop + yBottom) / 2);
-  const hasH = (y: number, xLeft: number, xRight: number) => hs.some((h) => Math.abs(h.y1 - y) <= SNAP && h.x1 - SNAP <= (xLeft + xRight) / 2 && h.x2 + SNAP >= (xLeft + xRight) / 2);
+  const hasV = (x: number, yTop: number, yBottom: number) =>
+    vs.some((v) => Math.abs(v.x1 - x) <= SNAP && v.y1 - SNAP <= (yTop + yBottom) / 2 && v.y2 + SNAP >= (yTop + yBottom) / 2);
+  const hasH = (y: number, xLeft: number, xRight: number) =>
+    hs.some((h) => Math.abs(h.y1 - y) <= SNAP && h.x1 - SNAP <= (xLeft + xRight) / 2 && h.x2 + SNAP >= (xLeft + xRight) / 2);
   const taken = new Set<string>();
   const regions: { r: number; c: number; r2: number; c2: number }[] = [];
   for (let r = 0; r + 1 < ys.length; r++) {

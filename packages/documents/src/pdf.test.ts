@@ -84,7 +84,10 @@ describe("readPdf limits and damage", () => {
 
   it("refuses a file larger than allowed, from a buffer or a stream", async () => {
     await expect(readPdf(fixture("rongchang-summary.pdf"), { ...limits, maxBytes: 10_000 })).rejects.toMatchObject({ code: "DOC_TOO_LARGE", measure: "bytes" });
-    await expect(readPdf(createReadStream(new URL("rongchang-summary.pdf", fixtures)), { ...limits, maxBytes: 10_000 })).rejects.toMatchObject({ code: "DOC_TOO_LARGE", measure: "bytes" });
+    await expect(readPdf(createReadStream(new URL("rongchang-summary.pdf", fixtures)), { ...limits, maxBytes: 10_000 })).rejects.toMatchObject({
+      code: "DOC_TOO_LARGE",
+      measure: "bytes",
+    });
   });
 
   it("calls a password-protected PDF, a truncated one and a non-PDF PDF_UNREADABLE", async () => {

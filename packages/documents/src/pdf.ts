@@ -183,7 +183,13 @@ function joinTitleLines(lines: Line[], tall: (l: Line) => boolean): Line[] {
     const prev = out.at(-1);
     leading &&= tall(l);
     if (leading && prev && continuesTitle(prev, l)) {
-      out[out.length - 1] = { ...prev, parts: [...prev.parts, ...l.parts], chars: prev.chars + l.chars, heightSum: prev.heightSum + l.heightSum, boldChars: prev.boldChars + l.boldChars };
+      out[out.length - 1] = {
+        ...prev,
+        parts: [...prev.parts, ...l.parts],
+        chars: prev.chars + l.chars,
+        heightSum: prev.heightSum + l.heightSum,
+        boldChars: prev.boldChars + l.boldChars,
+      };
       continue;
     }
     out.push(l);

@@ -79,7 +79,11 @@ export async function readFileContent(bytes: Buffer, mediaType: string, limits: 
 
 /** Which Office program wrote an OLE compound file, from the streams it holds. */
 function oleType(bytes: Buffer): string | null {
-  const names = new Set(openCompoundFile(bytes).streamNames().map((n) => n.toLowerCase()));
+  const names = new Set(
+    openCompoundFile(bytes)
+      .streamNames()
+      .map((n) => n.toLowerCase()),
+  );
   // Office keeps a password-protected .xlsx/.docx as an OLE file around an EncryptedPackage.
   if (names.has("encryptedpackage")) throw new EncryptedDocumentError("the file is password protected (an OLE EncryptedPackage)");
   if (names.has("workbook") || names.has("book")) return officeTypes.xls;

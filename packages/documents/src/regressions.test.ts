@@ -34,7 +34,11 @@ describe("workbooks in other writers' dialects", () => {
 
   it("has all 24 dialects of the statistics form", () => {
     expect(dialects).toHaveLength(24);
-    expect(dialects.map((f) => `dialects/${f}`).sort()).toEqual(Object.keys(expected).filter((k) => k.startsWith("dialects/")).sort());
+    expect(dialects.map((f) => `dialects/${f}`).sort()).toEqual(
+      Object.keys(expected)
+        .filter((k) => k.startsWith("dialects/"))
+        .sort(),
+    );
   });
 
   for (const file of dialects) {
@@ -57,7 +61,8 @@ describe("the shared-string bomb", () => {
     const cells = Array.from({ length: 12_000 }, (_, i) => `<c r="A${i + 1}" t="s"><v>0</v></c>`);
     const rows = cells.map((c, i) => `<row r="${i + 1}">${c}</row>`).join("");
     return zipOf({
-      "xl/workbook.xml": '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
+      "xl/workbook.xml":
+        '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>',
       "xl/_rels/workbook.xml.rels":
         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
       "xl/sharedStrings.xml": `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>${huge}</t></si></sst>`,
@@ -84,7 +89,10 @@ describe("the shared-string bomb", () => {
 
 describe("characters bounded in an .xls too", () => {
   it("refuses a workbook whose cells show more characters than allowed, counting a shared string each time", async () => {
-    await expect(readXlsSheets(fixture("far-east-dates.xls"), { maxCells: 1000, maxChars: 40 })).rejects.toMatchObject({ code: "SHEET_TOO_LARGE", measure: "chars" });
+    await expect(readXlsSheets(fixture("far-east-dates.xls"), { maxCells: 1000, maxChars: 40 })).rejects.toMatchObject({
+      code: "SHEET_TOO_LARGE",
+      measure: "chars",
+    });
     await expect(readXlsSheets(fixture("far-east-dates.xls"), { maxCells: 1000, maxChars: 4000 })).resolves.toHaveLength(1);
   });
 });

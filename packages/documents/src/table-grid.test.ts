@@ -25,7 +25,14 @@ describe("tablesToSheets", () => {
 
   it("finishes a row a PDF page broke, but keeps a new row of its own", () => {
     const first = { rows: [row(["序号", 0, 5], ["简介", 5, 20]), row(["1", 0, 5], ["组织学生走进", 5, 20])], before: [], after: [], continues: false };
-    const [broken] = tablesToSheets([first, { rows: [row(["", 0, 5], ["实训中心。", 5, 20]), row(["2", 0, 5], ["开放日", 5, 20])], before: [], after: [], continues: true }], { rowsBreakAcrossPages: true });
-    expect(broken!.cells).toEqual([["序号", "简介"], ["1", "组织学生走进实训中心。"], ["2", "开放日"]]);
+    const [broken] = tablesToSheets(
+      [first, { rows: [row(["", 0, 5], ["实训中心。", 5, 20]), row(["2", 0, 5], ["开放日", 5, 20])], before: [], after: [], continues: true }],
+      { rowsBreakAcrossPages: true },
+    );
+    expect(broken!.cells).toEqual([
+      ["序号", "简介"],
+      ["1", "组织学生走进实训中心。"],
+      ["2", "开放日"],
+    ]);
   });
 });

@@ -71,7 +71,7 @@ export function tablesToSheets(blocks: readonly TableBlock[], options: GridOptio
  */
 function finishRow(previous: GridRow, next: GridRow, tolerance: number): GridRow | null {
   const first = [...next.cells].sort((a, b) => a.left - b.left)[0];
-  if (!first || first.text.trim() !== "") return null;
+  if (first?.text.trim() !== "") return null;
   const near = (a: GridCell, b: GridCell) => Math.abs(a.left - b.left) <= tolerance && Math.abs(a.right - b.right) <= tolerance;
   const filled = next.cells.filter((c) => c.text.trim() !== "");
   if (filled.length === 0 || !filled.every((c) => previous.cells.some((p) => near(p, c) && p.text.trim() !== ""))) return null;
@@ -102,8 +102,14 @@ export function lineCells(line: string): string[] {
 
 function gridSheet(block: TableBlock, name: string, edges: readonly number[]): Sheet {
   const col = (x: number) => nearestIndex(edges, x);
-  const before = block.before.slice(-CONTEXT_LINES).map(lineCells).filter((c) => c.length > 0);
-  const after = block.after.slice(0, CONTEXT_LINES).map(lineCells).filter((c) => c.length > 0);
+  const before = block.before
+    .slice(-CONTEXT_LINES)
+    .map(lineCells)
+    .filter((c) => c.length > 0);
+  const after = block.after
+    .slice(0, CONTEXT_LINES)
+    .map(lineCells)
+    .filter((c) => c.length > 0);
   const cells: SheetValue[][] = before.map((c) => [...c]);
   const merges: CellRange[] = [];
   /** Regions still open for a vertical merge, by their left column. */

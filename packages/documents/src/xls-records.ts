@@ -23,7 +23,15 @@ export const STRING = 0x0207;
 export const MERGEDCELLS = 0x00e5;
 export const CONTINUE = 0x003c;
 
-export const errorTexts: Record<number, string> = { 0x00: "#NULL!", 0x07: "#DIV/0!", 0x0f: "#VALUE!", 0x17: "#REF!", 0x1d: "#NAME?", 0x24: "#NUM!", 0x2a: "#N/A" };
+export const errorTexts: Record<number, string> = {
+  0x00: "#NULL!",
+  0x07: "#DIV/0!",
+  0x0f: "#VALUE!",
+  0x17: "#REF!",
+  0x1d: "#NAME?",
+  0x24: "#NUM!",
+  0x2a: "#N/A",
+};
 
 /** CODEPAGE 1200 is UTF-16 (BIFF8 always); 0x8000 is Mac Roman; the rest are Windows code pages such as 936 (GBK). */
 export function codePage(cp: number): string {

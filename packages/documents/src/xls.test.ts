@@ -2,7 +2,7 @@ import { createReadStream, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Sheet } from "@baosong/core";
 import iconv from "iconv-lite";
-import { DocumentError, OleUnreadableError, SheetTooLargeError } from "./errors.ts";
+import { DocumentError, SheetTooLargeError } from "./errors.ts";
 import { readXlsSheets } from "./xls.ts";
 import { readXlsxSheets } from "./xlsx.ts";
 
@@ -55,7 +55,8 @@ const f64 = (n: number) => {
   b.writeDoubleLE(n);
   return [...b];
 };
-const bof = (version: number, kind: number) => record(0x0809, [...u16(version), ...u16(kind), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0].slice(0, version === 0x0600 ? 16 : 8));
+const bof = (version: number, kind: number) =>
+  record(0x0809, [...u16(version), ...u16(kind), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0].slice(0, version === 0x0600 ? 16 : 8));
 const eof = () => record(0x000a, []);
 
 /**
@@ -134,24 +135,26 @@ describe("readXlsSheets on hand-built records", () => {
     const sst = record(0x00fc, [...u32(2), ...u32(2), ...first, ...second]);
     const cont = record(0x003c, [0x01, ...Buffer.from("ool", "utf16le")]);
     const labelSst = (col: number, i: number) => record(0x00fd, [...u16(0), ...u16(col), ...u16(0), ...u32(i)]);
-    const stream = workbookStream(
-      0x0600,
-      [sst, cont],
-      (offset) => [...u32(offset), 0, 0, 2, 0, ...Buffer.from("S1")],
-      [
-        labelSst(0, 0),
-        labelSst(1, 1),
-        // A formula whose cached text follows in a STRING record, and one whose result is TRUE.
-        record(0x0006, [...u16(1), ...u16(0), ...u16(0), 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...Array(6).fill(0)]),
-        record(0x0207, [...u16(2), 0x00, ...Buffer.from("ok")]),
-        record(0x0006, [...u16(1), ...u16(1), ...u16(0), 1, 0, 1, 0, 0, 0, 0xff, 0xff, ...Array(6).fill(0)]),
-        // C1 lies under the merge B1:C1, so only B1's value is kept (exceljs repeats it; the Sheet does not).
-        record(0x0203, [...u16(0), ...u16(2), ...u16(0), ...f64(7)]),
-        record(0x00e5, [...u16(1), ...u16(0), ...u16(0), ...u16(1), ...u16(2)]),
-      ],
-    );
+    const stream = workbookStream(0x0600, [sst, cont], (offset) => [...u32(offset), 0, 0, 2, 0, ...Buffer.from("S1")], [
+      labelSst(0, 0),
+      labelSst(1, 1),
+      // A formula whose cached text follows in a STRING record, and one whose result is TRUE.
+      record(0x0006, [...u16(1), ...u16(0), ...u16(0), 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...Array(6).fill(0)]),
+      record(0x0207, [...u16(2), 0x00, ...Buffer.from("ok")]),
+      record(0x0006, [...u16(1), ...u16(1), ...u16(0), 1, 0, 1, 0, 0, 0, 0xff, 0xff, ...Array(6).fill(0)]),
+      // C1 lies under the merge B1:C1, so only B1's value is kept (exceljs repeats it; the Sheet does not).
+      record(0x0203, [...u16(0), ...u16(2), ...u16(0), ...f64(7)]),
+      record(0x00e5, [...u16(1), ...u16(0), ...u16(0), ...u16(1), ...u16(2)]),
+    ]);
     const [sheet] = await readXlsSheets(compoundFile("Workbook", stream), limits);
-    expect(sheet).toEqual({ name: "S1", cells: [["活动周", "School"], ["ok", "TRUE"]], merges: [{ top: 0, left: 1, bottom: 0, right: 2 }] });
+    expect(sheet).toEqual({
+      name: "S1",
+      cells: [
+        ["活动周", "School"],
+        ["ok", "TRUE"],
+      ],
+      merges: [{ top: 0, left: 1, bottom: 0, right: 2 }],
+    });
   });
 });
 
@@ -190,7 +193,10 @@ describe("readXlsSheets on damaged, encrypted and oversized files", () => {
     for (let round = 0; round < 300; round++) {
       const bytes = Buffer.from(valid);
       for (let i = 0; i < 8; i++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
-      const error = await readXlsSheets(bytes, limits).then(() => null, (e: unknown) => e);
+      const error = await readXlsSheets(bytes, limits).then(
+        () => null,
+        (e: unknown) => e,
+      );
       if (error !== null) expect(error, String(error)).toBeInstanceOf(DocumentError);
     }
   });

@@ -221,7 +221,7 @@ function isCell(type: number): boolean {
 /** A formula's cached result: a number, or a marker saying a STRING record follows (or a bool, error, empty text). */
 function formula(
   d: Buffer,
-  book: Workbook,
+  _book: Workbook,
   put: (row: number, col: number, v: SheetValue) => void,
   number: (row: number, col: number, xf: number, n: number) => void,
 ): { row: number; col: number } | null {

@@ -216,7 +216,10 @@ describe("readXlsxSheets on damaged files", () => {
     for (let round = 0; round < 300; round++) {
       const bytes = Buffer.from(valid);
       for (let i = 0; i < 8; i++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
-      const error = await readXlsxSheets(bytes, limits).then(() => null, (e: unknown) => e);
+      const error = await readXlsxSheets(bytes, limits).then(
+        () => null,
+        (e: unknown) => e,
+      );
       if (error !== null) expect(error, String(error)).toBeInstanceOf(DocumentError);
     }
   });

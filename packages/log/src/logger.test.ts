@@ -44,7 +44,10 @@ describe("logger in a terminal", () => {
     const { spawnSync } = await import("node:child_process");
     const script = `import { createLogger } from "./packages/log/src/index.ts";
       createLogger({ pretty: true }).info({ msg: "mail filed", mailbox: 3, auth: { pass: "abcdefghijklmnop" } });`;
-    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: new URL("../../..", import.meta.url), encoding: "utf8" });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: new URL("../../..", import.meta.url),
+      encoding: "utf8",
+    });
     expect(r.stdout).toMatch(/INFO.*mail filed/);
     expect(r.stdout).not.toMatch(/^\{/m);
     expect(r.stdout).not.toContain("abcdefghijklmnop");

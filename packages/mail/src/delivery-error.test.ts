@@ -64,7 +64,7 @@ describe("classifyDeliveryError", () => {
   });
 
   it("gives up on mails that can never be built: a missing blob, a broken attachments list", () => {
-    expect(classifyDeliveryError(new BlobNotFoundError("sha256:" + "0".repeat(64)))).toMatchObject({ permanent: true, code: "BLOB_NOT_FOUND" });
+    expect(classifyDeliveryError(new BlobNotFoundError(`sha256:${"0".repeat(64)}`))).toMatchObject({ permanent: true, code: "BLOB_NOT_FOUND" });
     expect(classifyDeliveryError(new OutboxMailError("attachments is not a list"))).toMatchObject({ permanent: true, code: "OUTBOX_INVALID" });
   });
 

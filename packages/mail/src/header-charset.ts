@@ -24,7 +24,7 @@ export class HeaderCharsetFix extends Transform {
     const data = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     let start = 0;
     while (start < data.length) {
-      if (this.inHeader || (!this.midLine && data[start] === 0x2d /* - */)) {
+      if (this.inHeader || (!this.midLine && data[start] === 0x2d) /* - */) {
         // A header line, or a body line that may be a boundary: needs the whole line.
         const nl = data.indexOf(10, start);
         if (nl === -1) {
@@ -79,7 +79,10 @@ export class HeaderCharsetFix extends Transform {
       return this.transcode(raw);
     }
     if (text.startsWith("--") && this.boundaries.size) {
-      const b = text.slice(2).replace(/--\s*$/, "").trimEnd();
+      const b = text
+        .slice(2)
+        .replace(/--\s*$/, "")
+        .trimEnd();
       if (this.boundaries.has(b) && !text.trimEnd().endsWith(`${b}--`)) this.inHeader = true;
     }
     return raw;

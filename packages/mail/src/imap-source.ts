@@ -145,7 +145,17 @@ export class ImapSource {
   private async sweepOnce(client: ImapFlow, ended: AbortSignal): Promise<boolean> {
     const { s } = this;
     try {
-      const result = await sweepMailbox({ client, mailboxId: s.mailboxId, campaignId: s.campaignId, config: s.config, db: s.db, blobs: s.blobs, queues: s.queues, logger: this.log, signal: ended });
+      const result = await sweepMailbox({
+        client,
+        mailboxId: s.mailboxId,
+        campaignId: s.campaignId,
+        config: s.config,
+        db: s.db,
+        blobs: s.blobs,
+        queues: s.queues,
+        logger: this.log,
+        signal: ended,
+      });
       // A clean sweep clears the last error; one with problems leaves them for the dashboard.
       await recordHeartbeat(s.db, s.mailboxId, { clearError: result.problems.length === 0 });
       if (result.problems.length) await recordMailboxError(s.db, s.mailboxId, result.problems.join("; "));

@@ -128,7 +128,7 @@ async function listMail(client: ImapFlow, range: string, from: number): Promise<
 }
 
 /** Returns a problem to report when the mail could not be secured and never will be. */
-async function secureOne(c: SweepContext, uidValidity: number, mail: ListedMail): Promise<string | void> {
+async function secureOne(c: SweepContext, uidValidity: number, mail: ListedMail): Promise<string | undefined> {
   // Recorded before a crash that came ahead of advancing last_uid: enqueue again (the job id
   // makes that a no-op) unless the worker already filed it.
   const known = await findReceipt(c.db, c.mailboxId, uidValidity, mail.uid);
@@ -139,7 +139,15 @@ async function secureOne(c: SweepContext, uidValidity: number, mail: ListedMail)
   if (mail.messageId && mail.size !== null) {
     const match = await findResyncMatch(c.db, c.mailboxId, { messageIdHeader: mail.messageId, sizeBytes: mail.size, notUidValidity: uidValidity });
     if (match) {
-      const receipt = { mailboxId: c.mailboxId, uidValidity, uid: mail.uid, rawSha256: match.rawSha256, messageIdHeader: mail.messageId, sizeBytes: match.sizeBytes, internalDate: mail.internalDate };
+      const receipt = {
+        mailboxId: c.mailboxId,
+        uidValidity,
+        uid: mail.uid,
+        rawSha256: match.rawSha256,
+        messageIdHeader: mail.messageId,
+        sizeBytes: match.sizeBytes,
+        internalDate: mail.internalDate,
+      };
       await recordReceipt(c.db, receipt);
       c.logger.debug({ msg: "mail recognised after resync", action: "mail.resync", uid: mail.uid, rawSha256: match.rawSha256 });
       return enqueueUnlessFiled(c, receipt);
@@ -150,7 +158,13 @@ async function secureOne(c: SweepContext, uidValidity: number, mail: ListedMail)
   if (!download.content) return reportVanished(c, mail);
   const blob = await c.blobs.put(download.content);
   if (mail.size !== null && blob.size !== mail.size) {
-    c.logger.warn({ msg: "downloaded size differs from the size the server reported", action: "mail.secure", uid: mail.uid, reported: mail.size, stored: blob.size });
+    c.logger.warn({
+      msg: "downloaded size differs from the size the server reported",
+      action: "mail.secure",
+      uid: mail.uid,
+      reported: mail.size,
+      stored: blob.size,
+    });
   }
   const receipt = {
     mailboxId: c.mailboxId,
@@ -174,7 +188,7 @@ interface ReceiptFacts {
   internalDate: Date;
 }
 
-async function enqueueUnlessFiled(c: SweepContext, r: ReceiptFacts): Promise<void> {
+async function enqueueUnlessFiled(c: SweepContext, r: ReceiptFacts): Promise<undefined> {
   if (await isMessageFiled(c.db, c.mailboxId, r.rawSha256)) return;
   await enqueue(c, r);
 }
@@ -219,7 +233,10 @@ async function markFiledMail(c: SweepContext, uidValidity: number): Promise<numb
     } else {
       await moveWithoutExpunge(c, uids, after.folder);
     }
-    await markReceipts(c.db, due.map((r) => r.id));
+    await markReceipts(
+      c.db,
+      due.map((r) => r.id),
+    );
     marked += due.length;
     if (due.length < MARK_BATCH) break;
   }

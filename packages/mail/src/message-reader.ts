@@ -189,7 +189,10 @@ export function isUnnamedPart(filename: string): boolean {
 function unfold(lines: HeaderLines): Map<string, string> {
   const map = new Map<string, string>();
   for (const { key, line } of lines) {
-    const value = line.slice(line.indexOf(":") + 1).replace(/\r?\n[ \t]+/g, " ").trim();
+    const value = line
+      .slice(line.indexOf(":") + 1)
+      .replace(/\r?\n[ \t]+/g, " ")
+      .trim();
     if (!map.has(key)) map.set(key, value);
   }
   return map;

@@ -20,7 +20,9 @@ const resolver: DNSResolver = async (name, rrtype) => {
 };
 
 function mail(from: string): string {
-  return [`From: <${from}>`, "To: <112812581@qq.com>", "Subject: test", "Message-ID: <a@b>", "Date: Mon, 16 May 2022 10:00:00 +0800", "", "正文", ""].join("\r\n");
+  return [`From: <${from}>`, "To: <112812581@qq.com>", "Subject: test", "Message-ID: <a@b>", "Date: Mon, 16 May 2022 10:00:00 +0800", "", "正文", ""].join(
+    "\r\n",
+  );
 }
 
 async function signed(raw: string, domain: string): Promise<string> {

@@ -57,8 +57,26 @@ const input: DigestWorkbookInput = {
   mediaLevels: ["市级及以上", "区县级"],
   stats,
   infoForms: [
-    { school: centre, contact_name: "张老师", contact_title: "办公室主任", mobile: "13800000000", qq: "2853310476", website_url: "https://rczj.example.cn/hdz", plan_text: "5月15日启动仪式", featured_text: "技能服务进社区" },
-    { school: anfu, contact_name: "+李老师", contact_title: "@宣传", mobile: "-1", qq: "735106992", website_url: "\tjavascript:x", plan_text: "\r计划", featured_text: null },
+    {
+      school: centre,
+      contact_name: "张老师",
+      contact_title: "办公室主任",
+      mobile: "13800000000",
+      qq: "2853310476",
+      website_url: "https://rczj.example.cn/hdz",
+      plan_text: "5月15日启动仪式",
+      featured_text: "技能服务进社区",
+    },
+    {
+      school: anfu,
+      contact_name: "+李老师",
+      contact_title: "@宣传",
+      mobile: "-1",
+      qq: "735106992",
+      website_url: "\tjavascript:x",
+      plan_text: "\r计划",
+      featured_text: null,
+    },
   ],
   days: ["2022-05-15", "2022-05-16"],
   daily: [
@@ -140,7 +158,16 @@ describe("buildDigestWorkbook", () => {
   it("rolls up the 信息采集表, one row per school", async () => {
     const ws = (await open()).getWorksheet("信息采集表")!;
     expect(rowValues(ws, 2, 1, 8)).toEqual(["中职学校", "联系人", "职务", "手机", "QQ号", "专题网站（专栏）链接地址", "活动周初步考虑", "特色活动简介"]);
-    expect(rowValues(ws, 3, 1, 8)).toEqual([centre, "张老师", "办公室主任", "13800000000", "2853310476", "https://rczj.example.cn/hdz", "5月15日启动仪式", "技能服务进社区"]);
+    expect(rowValues(ws, 3, 1, 8)).toEqual([
+      centre,
+      "张老师",
+      "办公室主任",
+      "13800000000",
+      "2853310476",
+      "https://rczj.example.cn/hdz",
+      "5月15日启动仪式",
+      "技能服务进社区",
+    ]);
     expect(ws.views[0]).toMatchObject({ state: "frozen", ySplit: 2 });
   });
 

@@ -80,7 +80,17 @@ function statsSheet(wb: ExcelJS.Workbook, input: DigestWorkbookInput): void {
   input.schools.forEach((school, i) => {
     const s = bySchool.get(school);
     const values: CellInput[] = s
-      ? [school, s.schools_participating, s.teachers, s.students, null, s.enterprises, s.total_participants, s.activity_items, ...(levels.length ? byLevels(s) : [mediaTotalOf(s)])]
+      ? [
+          school,
+          s.schools_participating,
+          s.teachers,
+          s.students,
+          null,
+          s.enterprises,
+          s.total_participants,
+          s.activity_items,
+          ...(levels.length ? byLevels(s) : [mediaTotalOf(s)]),
+        ]
       : [school];
     writeRow(ws, 4 + i, values, width);
     if (s?.student_coverage_pct != null) putPercent(ws.getCell(4 + i, 5), s.student_coverage_pct);
@@ -89,11 +99,30 @@ function statsSheet(wb: ExcelJS.Workbook, input: DigestWorkbookInput): void {
   const counted = input.stats.filter((s) => input.schools.includes(s.school));
   const t = statsTotals(counted, levels);
   const totalRow = 4 + input.schools.length;
-  writeRow(ws, totalRow, ["合计", t.reporting, t.teachers, t.students, null, t.enterprises, t.total_participants, t.activity_items, ...(levels.length ? levels.map((l) => t.media_reports_by_level[l]) : [t.media_reports_total])], width);
+  writeRow(
+    ws,
+    totalRow,
+    [
+      "合计",
+      t.reporting,
+      t.teachers,
+      t.students,
+      null,
+      t.enterprises,
+      t.total_participants,
+      t.activity_items,
+      ...(levels.length ? levels.map((l) => t.media_reports_by_level[l]) : [t.media_reports_total]),
+    ],
+    width,
+  );
   if (t.student_coverage_pct !== null) putPercent(ws.getCell(totalRow, 5), t.student_coverage_pct);
   ws.getRow(totalRow).font = { bold: true };
   fitColumns(ws, 10, 22);
-  note(ws, totalRow + 1, `说明：合计覆盖率按各校学生数与覆盖率推算的在校生总数计算。数据截至${formatCampaignTime(input.now, input.timeZone)}，取各校最新一次报送的统计表。`);
+  note(
+    ws,
+    totalRow + 1,
+    `说明：合计覆盖率按各校学生数与覆盖率推算的在校生总数计算。数据截至${formatCampaignTime(input.now, input.timeZone)}，取各校最新一次报送的统计表。`,
+  );
   ws.getRow(2).height = 48;
   freeze(ws, 3);
 }
@@ -108,9 +137,7 @@ function infoSheet(wb: ExcelJS.Workbook, input: DigestWorkbookInput): void {
   const bySchool = new Map(input.infoForms.map((f) => [f.school, f]));
   input.schools.forEach((school, i) => {
     const f = bySchool.get(school);
-    const values: CellInput[] = f
-      ? [school, f.contact_name, f.contact_title, f.mobile, f.qq, f.website_url, f.plan_text, f.featured_text]
-      : [school];
+    const values: CellInput[] = f ? [school, f.contact_name, f.contact_title, f.mobile, f.qq, f.website_url, f.plan_text, f.featured_text] : [school];
     writeRow(ws, 3 + i, values, infoHeads.length, true);
   });
   fitColumns(ws, 8, 30);

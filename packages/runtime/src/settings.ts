@@ -48,7 +48,10 @@ export const roles = ["poller", "worker", "sender", "scheduler", "web"] as const
 export type Role = (typeof roles)[number];
 
 export function parseRoles(list: string): Role[] {
-  const wanted = list.split(",").map((r) => r.trim()).filter(Boolean);
+  const wanted = list
+    .split(",")
+    .map((r) => r.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((r) => !(roles as readonly string[]).includes(r));
   if (unknown.length) throw new Error(`unknown role(s): ${unknown.join(", ")}; known: ${roles.join(", ")}`);
   return wanted as Role[];

@@ -65,7 +65,9 @@ export const commands: Command[] = [
     summary: { zh: "确认一封待确认的邮件属于系统识别出的学校", en: "confirm a mail awaiting confirmation for the school it was attributed to" },
     details: {
       zh: ["非名册地址、凭校名或表格单位识别的邮件为“待确认”（dashboard.messages.status = needs_confirmation），确认前其表格不取代学校名册地址发来的版本。"],
-      en: ["A mail from an address not on the roster, attributed by a school's name or a form's unit cell, needs confirmation; until then its forms do not replace those from the roster address."],
+      en: [
+        "A mail from an address not on the roster, attributed by a school's name or a form's unit cell, needs confirmation; until then its forms do not replace those from the roster address.",
+      ],
     },
     async run(ctx) {
       const { confirmCommand } = await import("./commands/assign.ts");
@@ -75,7 +77,10 @@ export const commands: Command[] = [
   {
     name: ["reprocess"],
     usage: "reprocess MESSAGE-ID [--campaign SLUG]",
-    summary: { zh: "按当前名册和活动设置重新识别一封邮件（可重复执行，不重发回执）", en: "re-run a stored mail's understanding with the current roster and campaign (idempotent; no second 回执)" },
+    summary: {
+      zh: "按当前名册和活动设置重新识别一封邮件（可重复执行，不重发回执）",
+      en: "re-run a stored mail's understanding with the current roster and campaign (idempotent; no second 回执)",
+    },
     details: {
       zh: ["名册或活动设置改动后使用；管理员的手工登记会保留，除非邮件本身已能识别学校。操作记入审计日志。"],
       en: ["For after the roster or campaign changed; an admin's assignment stands unless the mail now names its school itself. Written to the audit log."],
@@ -90,8 +95,14 @@ export const commands: Command[] = [
     usage: "user add USERNAME --role official|clerk|admin [--name NAME]",
     summary: { zh: "创建或重置管理后台账号（密码从标准输入读取）", en: "create or reset a console account (password read from stdin)" },
     details: {
-      zh: ["official 只读；clerk 查看与处理；admin 全部，含运维。重置后该账号原有的登录失效。", "例：echo '至少十个字符的密码' | baosong user add zhangsan --role clerk --name 张三"],
-      en: ["official: read; clerk: read and repair; admin: everything, operations too. A reset ends the account's sessions.", "e.g. echo 'a password of 10+ characters' | baosong user add zhangsan --role clerk --name 张三"],
+      zh: [
+        "official 只读；clerk 查看与处理；admin 全部，含运维。重置后该账号原有的登录失效。",
+        "例：echo '至少十个字符的密码' | baosong user add zhangsan --role clerk --name 张三",
+      ],
+      en: [
+        "official: read; clerk: read and repair; admin: everything, operations too. A reset ends the account's sessions.",
+        "e.g. echo 'a password of 10+ characters' | baosong user add zhangsan --role clerk --name 张三",
+      ],
     },
     async run(ctx) {
       const { userAddCommand } = await import("./commands/user-add.ts");
@@ -102,7 +113,10 @@ export const commands: Command[] = [
   {
     name: ["doctor"],
     usage: "doctor",
-    summary: { zh: "检查 PostgreSQL、Redis、各邮箱 IMAP 和 SMTP 登录，每项一行", en: "check Postgres, Redis, every mailbox's IMAP and the SMTP login, one line each" },
+    summary: {
+      zh: "检查 PostgreSQL、Redis、各邮箱 IMAP 和 SMTP 登录，每项一行",
+      en: "check Postgres, Redis, every mailbox's IMAP and the SMTP login, one line each",
+    },
     async run(ctx) {
       const { doctorCommand } = await import("./commands/doctor.ts");
       return ctx.withRuntime((rt) => doctorCommand(rt, process.env, ctx.out));
@@ -111,7 +125,10 @@ export const commands: Command[] = [
   {
     name: ["digest"],
     usage: "digest --preview [--campaign SLUG] [--day YYYY-MM-DD] [--final] [--out DIR]",
-    summary: { zh: "把此刻的日报摘要（HTML、文本、.xlsx 汇总表）写到文件，不发送", en: "write the officials' digest as it would go out now (HTML, text, .xlsx) to files; sends nothing" },
+    summary: {
+      zh: "把此刻的日报摘要（HTML、文本、.xlsx 汇总表）写到文件，不发送",
+      en: "write the officials' digest as it would go out now (HTML, text, .xlsx) to files; sends nothing",
+    },
     details: { zh: ["默认写到 .baosong/preview。"], en: ["DIR defaults to .baosong/preview."] },
     async run(ctx) {
       const flags = parseFlags(ctx.args);
@@ -124,7 +141,10 @@ export const commands: Command[] = [
   {
     name: ["start"],
     usage: "start [poller] [worker] [sender] [scheduler] [web]",
-    summary: { zh: "运行所选角色（默认全部，或 BAOSONG_ROLES），直到 SIGTERM/SIGINT", en: "run the chosen roles (default: all, or BAOSONG_ROLES) until SIGTERM/SIGINT" },
+    summary: {
+      zh: "运行所选角色（默认全部，或 BAOSONG_ROLES），直到 SIGTERM/SIGINT",
+      en: "run the chosen roles (default: all, or BAOSONG_ROLES) until SIGTERM/SIGINT",
+    },
     details: {
       zh: ["web 为管理后台（BAOSONG_WEB_PORT，默认 8080）。未设置 DATABASE_URL 时使用内置数据库 PGlite，并在日志中给出其地址。"],
       en: ["web is the console (BAOSONG_WEB_PORT, 8080 by default). Without DATABASE_URL it uses the embedded PGlite database and logs its address."],

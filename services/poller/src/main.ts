@@ -4,5 +4,13 @@ import { startPollers } from "./poller.ts";
 
 await runService("poller", ({ rt, queues }) =>
   // Mailbox passwords (授权码) are read by the names the campaigns give.
-  startPollers({ db: rt.database.db, blobs: rt.blobs, queues, logger: rt.logger, redisUrl: rt.settings.REDIS_URL, prefix: rt.settings.BAOSONG_QUEUE_PREFIX, env: process.env }),
+  startPollers({
+    db: rt.database.db,
+    blobs: rt.blobs,
+    queues,
+    logger: rt.logger,
+    redisUrl: rt.settings.REDIS_URL,
+    prefix: rt.settings.BAOSONG_QUEUE_PREFIX,
+    env: process.env,
+  }),
 );

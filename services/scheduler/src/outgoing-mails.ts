@@ -58,9 +58,7 @@ export async function outboxMailsOf(db: Executor, blobs: BlobStore, c: CampaignO
   }
   const to = c.addresses.get(planned.to.school) ?? [];
   const mail =
-    planned.kind === "reminder"
-      ? composeReminder(reminderInput(c.campaign, planned, c.now))
-      : composeOverdueNotice(overdueInput(c.campaign, planned, c.now));
+    planned.kind === "reminder" ? composeReminder(reminderInput(c.campaign, planned, c.now)) : composeOverdueNotice(overdueInput(c.campaign, planned, c.now));
   return rowsFor(c, planned, to, mail, c.schoolIds.get(planned.to.school) ?? null, null);
 }
 

@@ -4,5 +4,12 @@ import { startSender } from "./sender.ts";
 
 await runService("sender", ({ rt }) =>
   // SMTP passwords (授权码) are read by the names the campaigns give.
-  startSender({ db: rt.database.db, blobs: rt.blobs, logger: rt.logger, redisUrl: rt.settings.REDIS_URL, prefix: rt.settings.BAOSONG_QUEUE_PREFIX, env: process.env }),
+  startSender({
+    db: rt.database.db,
+    blobs: rt.blobs,
+    logger: rt.logger,
+    redisUrl: rt.settings.REDIS_URL,
+    prefix: rt.settings.BAOSONG_QUEUE_PREFIX,
+    env: process.env,
+  }),
 );

@@ -137,7 +137,8 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
   };
   const sweepOnce = async (): Promise<number> => {
     const unconfirmed = await settleHandedOver(s.db, staleAfterMs);
-    if (unconfirmed.length) logger.warn({ msg: "a dead sender had handed these over: taken as sent, not sent again", action: "outbox.sweep", outbox: unconfirmed });
+    if (unconfirmed.length)
+      logger.warn({ msg: "a dead sender had handed these over: taken as sent, not sent again", action: "outbox.sweep", outbox: unconfirmed });
     const due = await listDueOutbox(s.db, now(), 500, staleAfterMs);
     let added = 0;
     for (const row of due) if (await ensureJob(queues, row.id)) added++;

@@ -47,9 +47,19 @@ export function registerDownloads(app: FastifyInstance, ctx: ConsoleContext): vo
     const now = ctx.now();
     const day = campaignDay(now, found.campaign.timezone);
     const statuses = schoolStatuses(found.campaign, await listFiledItems(ctx.db, found.id));
-    const digest = await composeDigestMail(ctx.db, { campaign: found.campaign, campaignId: found.id, statuses, now }, {
-      kind: "digest", dedupeKey: `console:${found.slug}:${day}`, campaign: found.slug, at: now, to: { kind: "officials" }, day, final: false,
-    });
+    const digest = await composeDigestMail(
+      ctx.db,
+      { campaign: found.campaign, campaignId: found.id, statuses, now },
+      {
+        kind: "digest",
+        dedupeKey: `console:${found.slug}:${day}`,
+        campaign: found.slug,
+        at: now,
+        to: { kind: "officials" },
+        day,
+        final: false,
+      },
+    );
     return reply.header("content-disposition", attachmentDisposition(digest.filename)).type(XLSX).send(digest.workbook);
   });
 }
@@ -75,7 +85,17 @@ async function indexWorkbook(ctx: ConsoleContext, campaignId: number, entries: Z
   files.addRow(["学校", "类别", "文件名", "zip 中的位置", "收到时间", "活动日", "状态", "大小（字节）", "SHA-256"]);
   for (const e of entries) {
     const r = e.row;
-    files.addRow([cell(r.school ?? "未识别"), kindLabels[r.kind as DocumentKind] ?? cell(r.kind), cell(r.filename), cell(e.path), new Date(String(r.received_at)), cell(r.activity_day), cell(r.parse_status), Number(r.size_bytes), cell(r.sha256)]);
+    files.addRow([
+      cell(r.school ?? "未识别"),
+      kindLabels[r.kind as DocumentKind] ?? cell(r.kind),
+      cell(r.filename),
+      cell(e.path),
+      new Date(String(r.received_at)),
+      cell(r.activity_day),
+      cell(r.parse_status),
+      Number(r.size_bytes),
+      cell(r.sha256),
+    ]);
   }
   const infos = await listLatestInfoForms(ctx.db, campaignId);
   sheetOf(wb, "信息采集表", infos as unknown as ViewRow[]);

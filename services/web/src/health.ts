@@ -41,7 +41,11 @@ export async function checkHealth(d: HealthDeps): Promise<HealthCheck[]> {
   for (const m of mailboxes) {
     const beat = m.heartbeat_at ? new Date(String(m.heartbeat_at)).getTime() : null;
     const ok = beat !== null && now - beat <= d.mailboxStaleMs;
-    checks.push({ name: `mailbox:${m.campaign}/${m.mailbox_key}`, ok, detail: beat === null ? "never polled" : `heartbeat ${Math.round((now - beat) / 1000)} s ago` });
+    checks.push({
+      name: `mailbox:${m.campaign}/${m.mailbox_key}`,
+      ok,
+      detail: beat === null ? "never polled" : `heartbeat ${Math.round((now - beat) / 1000)} s ago`,
+    });
   }
   return checks;
 }

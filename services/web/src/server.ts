@@ -97,19 +97,33 @@ export async function buildConsole(d: WebDeps): Promise<Console> {
   const board = new FastifyAdapter();
   createBullBoard({ queues: queueNames.map((q) => new BullMQAdapter(queues.queue(q))), serverAdapter: board });
   board.setBasePath("/ops/queues");
-  await app.register(async (scope) => {
-    scope.addHook("onRequest", async (req, reply) => {
-      if (!allowed(req, "admin")) return reply.code(403).type("text/plain; charset=utf-8").send("仅管理员可查看。");
-    });
-    await scope.register(board.registerPlugin());
-  }, { prefix: "/ops/queues" });
+  await app.register(
+    async (scope) => {
+      scope.addHook("onRequest", async (req, reply) => {
+        if (!allowed(req, "admin")) return reply.code(403).type("text/plain; charset=utf-8").send("仅管理员可查看。");
+      });
+      await scope.register(board.registerPlugin());
+    },
+    { prefix: "/ops/queues" },
+  );
 
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).type("text/html; charset=utf-8").send(page({ title: "找不到", user: req.session?.user ?? null, csrf: req.session?.csrfToken }, html`<div class="alert">找不到这个页面或文件。</div><p><a href="/">返回首页</a></p>`)),
+    reply
+      .code(404)
+      .type("text/html; charset=utf-8")
+      .send(
+        page(
+          { title: "找不到", user: req.session?.user ?? null, csrf: req.session?.csrfToken },
+          html`<div class="alert">找不到这个页面或文件。</div><p><a href="/">返回首页</a></p>`,
+        ),
+      ),
   );
   app.setErrorHandler((err, req, reply) => {
     req.log.error({ msg: "console request failed", err, url: req.url });
-    return reply.code(500).type("text/html; charset=utf-8").send(page({ title: "出错了", user: req.session?.user ?? null }, html`<div class="alert">服务器处理时出错，请稍后再试；问题持续时请联系管理员。</div>`));
+    return reply
+      .code(500)
+      .type("text/html; charset=utf-8")
+      .send(page({ title: "出错了", user: req.session?.user ?? null }, html`<div class="alert">服务器处理时出错，请稍后再试；问题持续时请联系管理员。</div>`));
   });
   return {
     app,

@@ -69,7 +69,10 @@ export function registerSessions(app: FastifyInstance, o: SessionOptions): void 
     const ok = path.startsWith("/ops/queues/") ? sameOrigin(req) : sameToken(csrfOf(req), req.session.csrfToken);
     if (!ok) {
       req.log.warn({ msg: "console action refused: bad CSRF token", action: "console.csrf", path });
-      return reply.code(403).type("text/html; charset=utf-8").send(page({ title: "请求被拒绝", user: null }, html`<div class="alert">页面已过期或请求来源不明，操作没有执行。请返回上一页，刷新后再试。</div>`));
+      return reply
+        .code(403)
+        .type("text/html; charset=utf-8")
+        .send(page({ title: "请求被拒绝", user: null }, html`<div class="alert">页面已过期或请求来源不明，操作没有执行。请返回上一页，刷新后再试。</div>`));
     }
   });
 
@@ -85,23 +88,37 @@ export function registerSessions(app: FastifyInstance, o: SessionOptions): void 
     const username = (body.username ?? "").trim();
     const next = safeNext(body.next);
     if (!sameToken(body._csrf, req.cookies[LOGIN_CSRF_COOKIE] ?? "\0")) {
-      return reply.code(403).type("text/html; charset=utf-8").send(loginPage("", next, "页面已过期，请重新打开登录页。"));
+      return reply
+        .code(403)
+        .type("text/html; charset=utf-8")
+        .send(loginPage("", next, "页面已过期，请重新打开登录页。"));
     }
     const keys = [`ip:${req.ip}`, `user:${username.toLowerCase()}`];
     const t = now().getTime();
     if (limiter.blocked(keys, t)) {
-      return reply.code(429).type("text/html; charset=utf-8").send(loginPage(body._csrf!, next, "登录失败次数过多，请 15 分钟后再试。"));
+      return reply
+        .code(429)
+        .type("text/html; charset=utf-8")
+        .send(loginPage(body._csrf!, next, "登录失败次数过多，请 15 分钟后再试。"));
     }
     const user = username ? await findConsoleUser(o.db, username) : null;
     const ok = await verifyPassword(body.password ?? "", user?.passwordHash ?? decoyHash);
     if (!user || !ok || user.disabledAt) {
       limiter.fail(keys, t);
       req.log.info({ msg: "console login refused", action: "console.login", username });
-      return reply.code(401).type("text/html; charset=utf-8").send(loginPage(body._csrf!, next, "用户名或密码不正确。"));
+      return reply
+        .code(401)
+        .type("text/html; charset=utf-8")
+        .send(loginPage(body._csrf!, next, "用户名或密码不正确。"));
     }
     limiter.succeed(keys);
     const token = randomBytes(32).toString("base64url");
-    await createConsoleSession(o.db, { tokenHash: sha256(token), userId: user.id, csrfToken: randomBytes(24).toString("base64url"), expiresAt: new Date(t + SESSION_MS) });
+    await createConsoleSession(o.db, {
+      tokenHash: sha256(token),
+      userId: user.id,
+      csrfToken: randomBytes(24).toString("base64url"),
+      expiresAt: new Date(t + SESSION_MS),
+    });
     reply.clearCookie(LOGIN_CSRF_COOKIE, { path: "/login" });
     reply.setCookie(SESSION_COOKIE, token, { path: "/", httpOnly: true, sameSite: "strict", secure: secure(req), maxAge: SESSION_MS / 1000 });
     req.log.info({ msg: "console login", action: "console.login", username });
@@ -140,7 +157,12 @@ export function refuse(reply: FastifyReply, req: FastifyRequest): FastifyReply {
   return reply
     .code(403)
     .type("text/html; charset=utf-8")
-    .send(page({ title: "无权限", user: req.session?.user ?? null, csrf: req.session?.csrfToken }, html`<div class="alert">您的账号没有执行此操作的权限。如需处理，请联系管理员。</div>`));
+    .send(
+      page(
+        { title: "无权限", user: req.session?.user ?? null, csrf: req.session?.csrfToken },
+        html`<div class="alert">您的账号没有执行此操作的权限。如需处理，请联系管理员。</div>`,
+      ),
+    );
 }
 
 function loginPage(csrf: string, next: string | undefined, error: string | undefined): string {

@@ -11,7 +11,12 @@ describe("zipEntries", () => {
 
   it("zips the same bytes once and numbers two different files of one name", () => {
     const entries = zipEntries(
-      [doc("A", "media_photo", "IMG_1.JPG", "a"), doc("A", "media_photo", "IMG_1.JPG", "a"), doc("A", "media_photo", "IMG_1.JPG", "b"), doc("A", "media_photo", "IMG_1.JPG", "c")],
+      [
+        doc("A", "media_photo", "IMG_1.JPG", "a"),
+        doc("A", "media_photo", "IMG_1.JPG", "a"),
+        doc("A", "media_photo", "IMG_1.JPG", "b"),
+        doc("A", "media_photo", "IMG_1.JPG", "c"),
+      ],
       false,
     );
     expect(entries.map((e) => [e.path, e.sha256])).toEqual([

@@ -19,7 +19,9 @@ export function zipEntries(rows: readonly ViewRow[], bySchool: boolean): ZipEntr
   const used = new Set<string>();
   const out: ZipEntry[] = [];
   for (const row of rows) {
-    const folder = [bySchool ? fileSegment(String(row.school ?? ""), "未识别学校") : null, kindLabels[row.kind as DocumentKind] ?? "其他文件"].filter(Boolean).join("/");
+    const folder = [bySchool ? fileSegment(String(row.school ?? ""), "未识别学校") : null, kindLabels[row.kind as DocumentKind] ?? "其他文件"]
+      .filter(Boolean)
+      .join("/");
     const sha = String(row.sha256);
     if (seen.has(`${folder}\0${sha}`)) continue;
     seen.add(`${folder}\0${sha}`);

@@ -13,7 +13,10 @@ export async function expandArchives(
   blobs: BlobStore,
   parts: readonly ReadPart[],
   /** The mail's budget: bytes and files all its archives may unpack to, together. */
-  budget: { bytes: number; files: number; ratio?: Pick<UnpackLimits, "maxRatio" | "ratioMinBytes"> } = { bytes: Number.POSITIVE_INFINITY, files: Number.POSITIVE_INFINITY },
+  budget: { bytes: number; files: number; ratio?: Pick<UnpackLimits, "maxRatio" | "ratioMinBytes"> } = {
+    bytes: Number.POSITIVE_INFINITY,
+    files: Number.POSITIVE_INFINITY,
+  },
 ): Promise<{ parts: ReadPart[]; problems: UnpackProblem[]; storedBytes: number }> {
   const out = [...parts];
   const problems: UnpackProblem[] = [];

@@ -30,7 +30,14 @@ export interface BudgetedRead {
  * from the raw header block; what would pass it is not stored and becomes a problem named
  * after the budget that ran out (the mail's or the sender's).
  */
-export async function readWithinBudget(d: IngestDeps, ctx: CampaignContext, data: IngestJob, receivedAt: Date, parser: DocumentParser, log: Logger): Promise<BudgetedRead> {
+export async function readWithinBudget(
+  d: IngestDeps,
+  ctx: CampaignContext,
+  data: IngestJob,
+  receivedAt: Date,
+  parser: DocumentParser,
+  log: Logger,
+): Promise<BudgetedRead> {
   const sender = await peekFromAddress(d.blobs.open(data.rawKey));
   const budgets = ctx.campaign.budgets;
   const grant = await grantBudget(d.db, { campaignId: ctx.id, mailboxId: data.mailboxId, rawSha256: data.rawSha256, sender, receivedAt, budgets });
@@ -46,7 +53,13 @@ export async function readWithinBudget(d: IngestDeps, ctx: CampaignContext, data
     parts: unpacked.parts.map((p) => ({ ...p, mediaType: mediaTypes.get(p.position) ?? p.mediaType })),
     problems: [...[...read.problems, ...forwarded.problems].map((p) => budgetProblem(p, grant)), ...unpacked.problems.map((p) => archiveProblem(p, grant))],
   };
-  return { read, mail, contents, used: { attachmentBytes: readBytes + forwarded.storedBytes, archiveBytes: unpacked.storedBytes, files: unpacked.parts.length }, rejection };
+  return {
+    read,
+    mail,
+    contents,
+    used: { attachmentBytes: readBytes + forwarded.storedBytes, archiveBytes: unpacked.storedBytes, files: unpacked.parts.length },
+    rejection,
+  };
 }
 
 /** Only the Authentication-Results of the mailbox's own server count (SPEC §3). */
@@ -58,13 +71,16 @@ export function authservIdsOf(ctx: CampaignContext, mailboxId: number): readonly
 /** A part refused for the mail's budget, named after the budget that ran out: the mail's or the sender's. */
 function budgetProblem(p: ReadProblem, grant: BudgetGrant): MailFacts["problems"][number] {
   if (p.code === "budget_exceeded") return { ...p, code: `${grant.senderLimited.attachmentBytes ? "sender" : "mail"}_budget_attachment_bytes` };
-  if (p.code === "too_many_parts" && grant.files < defaultReadLimits.maxParts) return { ...p, code: `${grant.senderLimited.files ? "sender" : "mail"}_budget_files` };
+  if (p.code === "too_many_parts" && grant.files < defaultReadLimits.maxParts)
+    return { ...p, code: `${grant.senderLimited.files ? "sender" : "mail"}_budget_files` };
   return p;
 }
 
 function archiveProblem(p: UnpackProblem, grant: BudgetGrant): MailFacts["problems"][number] {
   const problem = { code: p.code as string, filename: p.path, detail: p.detail };
-  if (p.code === "archive_size" && grant.archiveBytes < defaultUnpackLimits.maxUnpackedBytes) problem.code = `${grant.senderLimited.archiveBytes ? "sender" : "mail"}_budget_archive_bytes`;
-  if (p.code === "archive_members" && grant.files < defaultUnpackLimits.maxMembers) problem.code = `${grant.senderLimited.files ? "sender" : "mail"}_budget_files`;
+  if (p.code === "archive_size" && grant.archiveBytes < defaultUnpackLimits.maxUnpackedBytes)
+    problem.code = `${grant.senderLimited.archiveBytes ? "sender" : "mail"}_budget_archive_bytes`;
+  if (p.code === "archive_members" && grant.files < defaultUnpackLimits.maxMembers)
+    problem.code = `${grant.senderLimited.files ? "sender" : "mail"}_budget_files`;
   return problem;
 }

@@ -16,7 +16,13 @@ export interface ContentsReading {
  * thread), photos' and videos' headers by seeking in the blob. A bad file becomes an
  * `unreadable` content and a finding, never a crash.
  */
-export async function readContents(blobs: BlobStore, parts: readonly ReadPart[], parser: DocumentParser, limits: FileReadLimits, logger: Logger): Promise<ContentsReading> {
+export async function readContents(
+  blobs: BlobStore,
+  parts: readonly ReadPart[],
+  parser: DocumentParser,
+  limits: FileReadLimits,
+  logger: Logger,
+): Promise<ContentsReading> {
   const contents = new Map<number, FileContent>();
   const mediaTypes = new Map<number, string>();
   for (const part of parts) {

@@ -28,7 +28,11 @@ export async function expandForwarded(
         continue;
       }
       const left = Math.max(0, maxBytes - storedBytes);
-      const inner = await readMessage(blobs.open(part.blobKey), blobs, Number.isFinite(left) ? { ...defaultReadLimits, maxTotalBytes: left } : defaultReadLimits);
+      const inner = await readMessage(
+        blobs.open(part.blobKey),
+        blobs,
+        Number.isFinite(left) ? { ...defaultReadLimits, maxTotalBytes: left } : defaultReadLimits,
+      );
       storedBytes += inner.parts.reduce((n, p) => n + p.sizeBytes, 0);
       const name = isUnnamedPart(part.filename) && inner.subject?.trim() ? `${inner.subject.trim().replace(/[/\\]/gu, "／")}.eml` : part.filename;
       const self = { ...part, filename: `${prefix}${name}`, origin: "forwarded" as const };

@@ -58,7 +58,13 @@ function ingest(d: IngestDeps, parser: DocumentParser, job: Job): Promise<{ mess
 }
 
 /** Understands and files one stored mail; with `replace` its earlier filing is redone (`baosong reprocess`). */
-export async function fileIngest(d: IngestDeps, parser: DocumentParser, data: IngestJob, jobId: string | null, replace: boolean): Promise<{ messageRowId: number; created: boolean }> {
+export async function fileIngest(
+  d: IngestDeps,
+  parser: DocumentParser,
+  data: IngestJob,
+  jobId: string | null,
+  replace: boolean,
+): Promise<{ messageRowId: number; created: boolean }> {
   const log = d.logger.child({ job: jobId, mailbox: data.mailboxId, uid: data.uid });
   if (!(await d.blobs.has(data.rawKey))) {
     throw new UnrecoverableError(`raw message ${data.rawKey} is missing from the blob store`);
@@ -67,7 +73,16 @@ export async function fileIngest(d: IngestDeps, parser: DocumentParser, data: In
   const receivedAt = new Date(data.internalDate);
   const { read, mail, contents, used, rejection } = await readWithinBudget(d, ctx, data, receivedAt, parser, log);
   const ownAuth = read.headers.has("dkim-signature") ? await verifySender(d.blobs.open(data.rawKey), d.dnsResolver) : null;
-  const understood = understandMessage({ mail, campaign: ctx.campaign, roster: ctx.roster, rawSha256: data.rawSha256, receivedAt, contents, authservIds: authservIdsOf(ctx, data.mailboxId), ownAuth });
+  const understood = understandMessage({
+    mail,
+    campaign: ctx.campaign,
+    roster: ctx.roster,
+    rawSha256: data.rawSha256,
+    receivedAt,
+    contents,
+    authservIds: authservIdsOf(ctx, data.mailboxId),
+    ownAuth,
+  });
   const plan = rejection ? rejectedPlan(understood, rejection) : understood;
   const schoolName = ctx.roster.find((s) => s.id === plan.attribution.schoolId)?.name ?? null;
   const documents = [...mail.parts.map((p) => documentRow(p, plan)), ...(await bodyDocument(d.blobs, plan))];
@@ -80,7 +95,12 @@ export async function fileIngest(d: IngestDeps, parser: DocumentParser, data: In
     plan.largeAttachments,
     async (tx, messageRowId, documentIds) => {
       await settleBudget(tx, data.mailboxId, data.rawSha256, used);
-      await saveForms(tx, { campaignId: ctx.id, messageId: messageRowId, schoolId: plan.attribution.schoolId, submittedAt: receivedAt }, [...plan.documents, ...bodyReport(plan)], documentIds);
+      await saveForms(
+        tx,
+        { campaignId: ctx.id, messageId: messageRowId, schoolId: plan.attribution.schoolId, submittedAt: receivedAt },
+        [...plan.documents, ...bodyReport(plan)],
+        documentIds,
+      );
       await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId });
     },
     { replace },
@@ -88,7 +108,14 @@ export async function fileIngest(d: IngestDeps, parser: DocumentParser, data: In
 
   const ack = await acknowledgementOf(d.db, result.messageRowId);
   if (ack?.status === "queued") await d.queues.add("mail.send", { outboxId: ack.id }, jobIds.send({ outboxId: ack.id }));
-  log.info({ msg: result.created ? "mail filed" : "mail already filed", action: "mail.ingest", message: result.messageRowId, status: plan.status, attributedBy: plan.attribution.attributedBy, parts: mail.parts.length });
+  log.info({
+    msg: result.created ? "mail filed" : "mail already filed",
+    action: "mail.ingest",
+    message: result.messageRowId,
+    status: plan.status,
+    attributedBy: plan.attribution.attributedBy,
+    parts: mail.parts.length,
+  });
   return result;
 }
 

@@ -45,6 +45,13 @@ export async function reprocessMessage(d: IngestDeps, messageId: string, actor: 
     [now] = await findStoredMails(d.db, messageId, campaigns[0]);
   }
   const after = { school: now!.school, status: now!.status, attributedBy: now!.attributedBy };
-  await recordAudit(d.db, { campaignId: found[0]!.campaignId, actor, action: "message.reprocess", target: messageId.trim().replace(/^<|>$/g, ""), before, after });
+  await recordAudit(d.db, {
+    campaignId: found[0]!.campaignId,
+    actor,
+    action: "message.reprocess",
+    target: messageId.trim().replace(/^<|>$/g, ""),
+    before,
+    after,
+  });
   return { ok: true, campaign: campaigns[0]!, before: before!, after };
 }

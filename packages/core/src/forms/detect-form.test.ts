@@ -26,6 +26,13 @@ describe("detectFormKind", () => {
   });
 
   it("recognises nothing in an unrelated sheet", () => {
-    expect(detectFormKind(sheetOf([["姓名", "班级", "成绩"], ["张三", "1班", 90]]))).toBeNull();
+    expect(
+      detectFormKind(
+        sheetOf([
+          ["姓名", "班级", "成绩"],
+          ["张三", "1班", 90],
+        ]),
+      ),
+    ).toBeNull();
   });
 });

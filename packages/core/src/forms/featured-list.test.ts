@@ -15,7 +15,15 @@ function nanchang(rows: SheetValue[][]) {
   ]);
 }
 
-const first: SheetValue[] = [1, "南昌市第一中等专业学校", "2022-05-18", "学校实训楼", "汽修技能开放日", "面向家长和初中生开放汽修实训室，学生现场演示。", "接待家长300余人"];
+const first: SheetValue[] = [
+  1,
+  "南昌市第一中等专业学校",
+  "2022-05-18",
+  "学校实训楼",
+  "汽修技能开放日",
+  "面向家长和初中生开放汽修实训室，学生现场演示。",
+  "接待家长300余人",
+];
 
 describe("readFeaturedList", () => {
   it("reads one row per filled activity and skips the template's empty numbered rows", () => {
@@ -58,9 +66,16 @@ describe("readFeaturedList", () => {
   });
 
   it("reports an over-long intro and a row without a name, saying which row", () => {
-    const reading = readFeaturedList(nanchang([[1, "某职校", "5月18日", "礼堂", "开放日", "简".repeat(301), "好"], [2, "某职校", "5月19日", "操场", null, "介绍", "好"]]), {
-      introMax: 300, year: 2022,
-    });
+    const reading = readFeaturedList(
+      nanchang([
+        [1, "某职校", "5月18日", "礼堂", "开放日", "简".repeat(301), "好"],
+        [2, "某职校", "5月19日", "操场", null, "介绍", "好"],
+      ]),
+      {
+        introMax: 300,
+        year: 2022,
+      },
+    );
     expect(reading.findings).toEqual([
       {
         severity: "error",

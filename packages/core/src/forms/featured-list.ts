@@ -149,7 +149,14 @@ function checkActivity(fields: FeaturedActivity, options: FeaturedListOptions, l
   if (fields.intro !== null && countChars(fields.intro) > options.introMax) {
     const n = countChars(fields.intro);
     const label = labels.intro ?? words.intro;
-    findings.push(finding("error", "featured.intro_too_long", `‘${label}’共 ${n} 字，超过了 ${options.introMax} 字的限制。请精简到 ${options.introMax} 字以内后重新发送。`, "intro"));
+    findings.push(
+      finding(
+        "error",
+        "featured.intro_too_long",
+        `‘${label}’共 ${n} 字，超过了 ${options.introMax} 字的限制。请精简到 ${options.introMax} 字以内后重新发送。`,
+        "intro",
+      ),
+    );
   }
   return findings;
 }

@@ -3,7 +3,8 @@
  * 5月16日-18日 or 5月中旬. The text is kept as written; this gives the one day it names, in
  * the campaign's year unless the clerk wrote a year, or null when it names no single day.
  */
-const oneDay = /^(?:(\d{4})[年./-])?(\d{1,2})[月./-](\d{1,2})[日号]?(?:[(（]?(?:周|星期)[一二三四五六日天][)）]?)?(?:上午|下午|中午|晚上|全天|早上)?(?:\d{1,2}[:：]\d{2}(?:[-~至]\d{1,2}[:：]\d{2})?)?$/u;
+const oneDay =
+  /^(?:(\d{4})[年./-])?(\d{1,2})[月./-](\d{1,2})[日号]?(?:[(（]?(?:周|星期)[一二三四五六日天][)）]?)?(?:上午|下午|中午|晚上|全天|早上)?(?:\d{1,2}[:：]\d{2}(?:[-~至]\d{1,2}[:：]\d{2})?)?$/u;
 
 export function parseHeldOn(text: string | null, campaignYear: number): string | null {
   if (text === null) return null;

@@ -155,7 +155,7 @@ describe("readInfoForm", () => {
   });
 
   it("reads labels written with their value in one cell", () => {
-    const sheet = sheetOf([["学校：荣昌职教中心"], ["联系人：张老师"], ["手机：13812345678"], ["QQ：112812581"], ["工作计划：" + plan]]);
+    const sheet = sheetOf([["学校：荣昌职教中心"], ["联系人：张老师"], ["手机：13812345678"], ["QQ：112812581"], [`工作计划：${plan}`]]);
     expect(readInfoForm(sheet, limits).fields).toMatchObject({
       unit_name: "荣昌职教中心",
       contact_name: "张老师",
@@ -166,7 +166,13 @@ describe("readInfoForm", () => {
   });
 
   it("says so when a sheet has none of the form's labels", () => {
-    const reading = readInfoForm(sheetOf([["序号", "姓名"], [1, "张三"]]), limits);
+    const reading = readInfoForm(
+      sheetOf([
+        ["序号", "姓名"],
+        [1, "张三"],
+      ]),
+      limits,
+    );
     expect(reading.findings.map((f) => f.code)).toEqual(["info.no_labels"]);
   });
 
@@ -181,7 +187,17 @@ describe("readInfoForm", () => {
       ["特色活动简介", featured],
     ]);
     const { fields, findings } = readInfoForm(sheet, limits);
-    expect(fields).toMatchObject({ unit_name: "重庆益民技工学校", contact_name: "李建国", contact_title: null, mobile: "13812345678", qq: "112812581", website_url: "https://www.ymjg.cn/hdz/", plan_text: plan, featured_text: featured, filler_phone: null });
+    expect(fields).toMatchObject({
+      unit_name: "重庆益民技工学校",
+      contact_name: "李建国",
+      contact_title: null,
+      mobile: "13812345678",
+      qq: "112812581",
+      website_url: "https://www.ymjg.cn/hdz/",
+      plan_text: plan,
+      featured_text: featured,
+      filler_phone: null,
+    });
     expect(findings.map((f) => [f.code, f.field])).toEqual([["info.missing_field", "contact_title"]]);
   });
 });

@@ -109,7 +109,13 @@ function infoLabels(sheet: Sheet): InfoLabel[] {
     const colon = cell.text.search(/[:：]/u);
     const field = infoFieldOf(colon >= 0 ? cell.text.slice(0, colon) : cell.text);
     if (!field) continue;
-    const after = colon >= 0 ? cell.text.slice(colon + 1).replace(stampHint, "").trim() : "";
+    const after =
+      colon >= 0
+        ? cell.text
+            .slice(colon + 1)
+            .replace(stampHint, "")
+            .trim()
+        : "";
     found.push({ field, hit: { cell, inline: after === "" ? null : after } });
   }
   const headerRows = new Set<number>();
@@ -135,7 +141,12 @@ export function readInfoForm(sheet: Sheet, options: InfoFormOptions): InfoFormRe
     if (!label) continue;
     const { hit } = label;
     shownLabels[field] = displayLabel(hit.cell.text.split(/[:：]/u)[0] ?? hit.cell.text);
-    const value = label.inHeaderRow && !hit.inline ? valueUnder(sheet, hit) : field === "plan_text" || field === "featured_text" ? longTextOf(sheet, hit) : valueOf(sheet, hit);
+    const value =
+      label.inHeaderRow && !hit.inline
+        ? valueUnder(sheet, hit)
+        : field === "plan_text" || field === "featured_text"
+          ? longTextOf(sheet, hit)
+          : labelValue(sheet, hit);
     if (value !== null && !placeholder.test(value.replace(/\s+/gu, ""))) found[field] = value;
   }
   if (Object.keys(shownLabels).length < 3) {
@@ -143,7 +154,7 @@ export function readInfoForm(sheet: Sheet, options: InfoFormOptions): InfoFormRe
     return { fields: emptyFields(), findings: [finding("error", "info.no_labels", message)] };
   }
   const reporterUnit = labels.find((l) => l.field === "reporter_unit");
-  found.unit_name ??= reporterUnit ? (valueOf(sheet, reporterUnit.hit) ?? undefined) : undefined;
+  found.unit_name ??= reporterUnit ? (labelValue(sheet, reporterUnit.hit) ?? undefined) : undefined;
   return checkInfo(found, shownLabels, options);
 }
 
@@ -157,7 +168,7 @@ function emptyFields(): InfoFields {
 }
 
 /** A short value: after a colon in the label's cell, right of the label, or below it. */
-function valueOf(sheet: Sheet, hit: LabelHit): string | null {
+function labelValue(sheet: Sheet, hit: LabelHit): string | null {
   return hit.inline ?? valueRightOf(sheet, hit.cell.range, isInfoLabel)?.text ?? valueBelow(sheet, hit.cell.range, isInfoLabel)?.text ?? null;
 }
 
@@ -195,23 +206,50 @@ function checkInfo(found: Partial<Record<InfoField, string>>, shown: Partial<Rec
     findings.push(finding(severity, "info.missing_field", `未填写‘${label(field)}’。请填写${names[field].what}后重新发送。`, field));
   }
   if (fields.mobile !== null) {
-    const digits = fields.mobile.normalize("NFKC").replace(/[\s\-–—()（）]/gu, "").replace(/^(\+?86)(?=1\d{10}$)/u, "");
+    const digits = fields.mobile
+      .normalize("NFKC")
+      .replace(/[\s\-–—()（）]/gu, "")
+      .replace(/^(\+?86)(?=1\d{10}$)/u, "");
     if (/^1[3-9]\d{9}$/u.test(digits)) fields.mobile = digits;
-    else findings.push(finding("error", "info.mobile_invalid", `‘手机’应为 11 位手机号码（以 13–19 开头），当前为‘${fields.mobile}’。请填写联系人的手机号码，如 13812345678。`, "mobile"));
+    else
+      findings.push(
+        finding(
+          "error",
+          "info.mobile_invalid",
+          `‘手机’应为 11 位手机号码（以 13–19 开头），当前为‘${fields.mobile}’。请填写联系人的手机号码，如 13812345678。`,
+          "mobile",
+        ),
+      );
   }
   if (fields.qq !== null) {
-    const qq = fields.qq.normalize("NFKC").replace(/\s+/gu, "").replace(/@qq\.com$/iu, "");
+    const qq = fields.qq
+      .normalize("NFKC")
+      .replace(/\s+/gu, "")
+      .replace(/@qq\.com$/iu, "");
     if (/^[1-9]\d{4,10}$/u.test(qq)) fields.qq = qq;
-    else findings.push(finding("error", "info.qq_invalid", `‘QQ号’应为 5–11 位数字且不以 0 开头，当前为‘${fields.qq}’。请填写联系人的QQ号码，如 112812581。`, "qq"));
+    else
+      findings.push(
+        finding("error", "info.qq_invalid", `‘QQ号’应为 5–11 位数字且不以 0 开头，当前为‘${fields.qq}’。请填写联系人的QQ号码，如 112812581。`, "qq"),
+      );
   }
   if (fields.website_url !== null) findings.push(...checkUrl(fields));
   if (fields.filler_phone !== null) {
     const phone = fields.filler_phone.normalize("NFKC").replace(/[\s()（）]/gu, "");
     if (!/^(1[3-9]\d{9}|(0\d{2,3}-?)?\d{7,8}(-\d{1,6})?)$/u.test(phone)) {
-      findings.push(finding("warning", "info.phone_invalid", `‘联系电话’的格式不正确，当前为‘${fields.filler_phone}’。请填写手机号码或带区号的固定电话，如 023-46780000。`, "filler_phone"));
+      findings.push(
+        finding(
+          "warning",
+          "info.phone_invalid",
+          `‘联系电话’的格式不正确，当前为‘${fields.filler_phone}’。请填写手机号码或带区号的固定电话，如 023-46780000。`,
+          "filler_phone",
+        ),
+      );
     }
   }
-  for (const [field, max] of [["plan_text", options.planTextMax], ["featured_text", options.featuredTextMax]] as const) {
+  for (const [field, max] of [
+    ["plan_text", options.planTextMax],
+    ["featured_text", options.featuredTextMax],
+  ] as const) {
     const text = fields[field];
     if (text === null || countChars(text) <= max) continue;
     const message = `‘${label(field)}’共 ${countChars(text)} 字，超过了 ${max} 字的限制。请精简到 ${max} 字以内后重新发送。`;

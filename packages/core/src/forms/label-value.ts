@@ -36,7 +36,13 @@ export function findLabels(sheet: Sheet, label: RegExp, options: FindOptions = {
   const whole = new RegExp(`^(?:${label.source})(?::(.*))?$`, label.flags.replace("g", ""));
   return findLabelCells(sheet, whole, { maxLength: 120, ...options }).map((cell) => {
     const colon = cell.text.search(/[:：]/u);
-    const after = colon >= 0 ? cell.text.slice(colon + 1).replace(stampHint, "").trim() : "";
+    const after =
+      colon >= 0
+        ? cell.text
+            .slice(colon + 1)
+            .replace(stampHint, "")
+            .trim()
+        : "";
     return { cell, inline: after === "" ? null : after };
   });
 }

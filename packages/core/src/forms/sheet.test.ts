@@ -4,7 +4,13 @@ import { cellText, cellValue, displayLabel, findLabelCells, normalizeLabel } fro
 
 describe("sheet", () => {
   it("reads every cell of a merged region as its top-left value", () => {
-    const sheet = sheetOf([["活动周媒体报道数", null], ["市级", "区县级"]], ["A1:B1"]);
+    const sheet = sheetOf(
+      [
+        ["活动周媒体报道数", null],
+        ["市级", "区县级"],
+      ],
+      ["A1:B1"],
+    );
     expect(cellValue(sheet, 0, 1)).toBe("活动周媒体报道数");
     expect(cellValue(sheet, 1, 1)).toBe("区县级");
     expect(cellText(sheet, 5, 9)).toBe("");
@@ -22,7 +28,13 @@ describe("sheet", () => {
   });
 
   it("finds each merged label once", () => {
-    const sheet = sheetOf([["学校", null, "学校"], [null, null, null]], ["A1:B2"]);
+    const sheet = sheetOf(
+      [
+        ["学校", null, "学校"],
+        [null, null, null],
+      ],
+      ["A1:B2"],
+    );
     expect(findLabelCells(sheet, /^学校$/u).map((c) => [c.row, c.col, c.range])).toEqual([
       [0, 0, { top: 0, left: 0, bottom: 1, right: 1 }],
       [0, 2, { top: 0, left: 2, bottom: 0, right: 2 }],

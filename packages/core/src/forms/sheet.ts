@@ -69,7 +69,11 @@ function indexOf(sheet: Sheet): SheetIndex {
 
 /** The merged region covering a cell, or null when it is not merged. */
 export function mergeAt(sheet: Sheet, row: number, col: number): CellRange | null {
-  return indexOf(sheet).mergesByRow.get(row)?.find((m) => col >= m.left && col <= m.right) ?? null;
+  return (
+    indexOf(sheet)
+      .mergesByRow.get(row)
+      ?.find((m) => col >= m.left && col <= m.right) ?? null
+  );
 }
 
 /** The region a cell occupies: its merge, or the cell alone. */

@@ -12,10 +12,7 @@ export type StatsCountField =
   | "media_reports_total";
 export type StatsColumnField = "unit_name" | "student_coverage_pct" | StatsCountField;
 
-export type ColumnRole =
-  | { role: "field"; field: StatsColumnField }
-  | { role: "level"; level: string }
-  | { role: "unknown_level" };
+export type ColumnRole = { role: "field"; field: StatsColumnField } | { role: "level"; level: string } | { role: "unknown_level" };
 
 /**
  * Header labels by field, tried in this order on a column's lowest label: 覆盖率 before

@@ -58,7 +58,16 @@ describe("readStatsForm", () => {
       [
         ["2023年职业教育活动周情况统计表"],
         ["填报单位(盖章)", "成都市教育局", null, "填报人", "李华", null, null, "联系电话", "028-86111537"],
-        ["市(州)/职业学校(含技工院校)", "参与活动的教师数", "参与活动的学生数", "参与活动的学生覆盖率", "参与活动的企业数", "参与总人数", "观摩体验活动项目数", "活动周媒体报道数"],
+        [
+          "市(州)/职业学校(含技工院校)",
+          "参与活动的教师数",
+          "参与活动的学生数",
+          "参与活动的学生覆盖率",
+          "参与活动的企业数",
+          "参与总人数",
+          "观摩体验活动项目数",
+          "活动周媒体报道数",
+        ],
         [null, null, null, null, null, null, null, "省级及以上媒体报道数", "市(州)级媒体报道数", "县(区)级媒体报道数"],
         ["四川省成都市礼仪职业中学", 210, 3200, 0.9, 15, 3600, 9, 2, 5, 11],
         ["填表说明:请各市(州)教育主管部门、各高职学校在活动周结束后一周内……"],
@@ -80,7 +89,18 @@ describe("readStatsForm", () => {
 
   it("finds moved columns and reads units, thousands separators and numbers written as text", () => {
     const sheet = sheetOf([
-      ["序号", "参与总人数", "学校名称", "观摩体验活动项目数", "参与活动的学生数", "参与活动的教师数", "参与活动的企业数", "学生覆盖率", "区县级", "市级及以上"],
+      [
+        "序号",
+        "参与总人数",
+        "学校名称",
+        "观摩体验活动项目数",
+        "参与活动的学生数",
+        "参与活动的教师数",
+        "参与活动的企业数",
+        "学生覆盖率",
+        "区县级",
+        "市级及以上",
+      ],
       [1, "2,100人", "荣昌职教中心", "6个", "1500 人", "１２０", "8家", "0.85", "12篇", "3篇"],
     ]);
     const reading = readStatsForm(sheet, { mediaLevels: rongchangLevels });
@@ -247,7 +267,13 @@ describe("readStatsForm", () => {
   });
 
   it("says so when a sheet has no stats header at all", () => {
-    const reading = readStatsForm(sheetOf([["姓名", "电话"], ["张三", "123"]]), { mediaLevels: rongchangLevels });
+    const reading = readStatsForm(
+      sheetOf([
+        ["姓名", "电话"],
+        ["张三", "123"],
+      ]),
+      { mediaLevels: rongchangLevels },
+    );
     expect(reading.fields).toBeNull();
     expect(reading.findings.map((f) => f.code)).toEqual(["stats.no_header"]);
   });
@@ -261,7 +287,16 @@ describe("readStatsForm", () => {
   it("matches media levels written with full-width brackets and （篇） under a merged parent, with no total column", () => {
     const sheet = sheetOf(
       [
-        ["学校名称", "参与活动的教师数", "参与活动的学生数", "学生参与覆盖率", "参与企业数（个）", "参与总人数", "观摩体验活动项目数", "活动周媒体报道数（篇）"],
+        [
+          "学校名称",
+          "参与活动的教师数",
+          "参与活动的学生数",
+          "学生参与覆盖率",
+          "参与企业数（个）",
+          "参与总人数",
+          "观摩体验活动项目数",
+          "活动周媒体报道数（篇）",
+        ],
         [null, null, null, null, null, null, null, "省级及以上媒体报道数（篇）", "市（州）级媒体报道数（篇）", "县（区）级\n媒体报道数"],
         [null, "人", "人", "%", "个", "人", "项", "篇", "篇", "篇"],
         ["四川工程职业技术大学", "120", "1500", "85%", "8", "2000", "6", "2", "5篇", "9"],

@@ -223,7 +223,14 @@ function coverage(sheet: Sheet, row: number, columns: StatsColumns, findings: Fi
       findings.push(finding("error", "stats.missing_field", `‘${label}’未填写。请填写参与活动的学生占在校生的百分比，如 85%。`, field));
       return null;
     case "out_of_range":
-      findings.push(finding("error", "stats.coverage_range", `‘${label}’应在 0% 到 100% 之间，当前为‘${reading.text}’。请填写参与活动的学生占在校生的百分比，如 85%。`, field));
+      findings.push(
+        finding(
+          "error",
+          "stats.coverage_range",
+          `‘${label}’应在 0% 到 100% 之间，当前为‘${reading.text}’。请填写参与活动的学生占在校生的百分比，如 85%。`,
+          field,
+        ),
+      );
       return null;
     default:
       findings.push(finding("error", "stats.not_percentage", `‘${label}’应填写百分比，当前为‘${reading.text}’。请填写具体数值，如 85%。`, field));

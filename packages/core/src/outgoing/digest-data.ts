@@ -12,11 +12,11 @@ import { statusMatrix, type ItemStatus, type SchoolStatus, type StatusMatrix } f
 
 /** The latest 情况统计表 of one school (dashboard.stats_forms where is_latest). */
 export type DigestStatsRow = { school: string } & Omit<StatsFields, "unit_name" | "schools_participating" | "media_reports_by_level"> & {
-  /** 参与活动的职业院校数: filled by district bureaus only. */
-  schools_participating?: number | null;
-  /** Keyed by the campaign's media level labels (市级及以上, 区县级 …). */
-  media_reports_by_level: Readonly<Record<string, number | null | undefined>>;
-};
+    /** 参与活动的职业院校数: filled by district bureaus only. */
+    schools_participating?: number | null;
+    /** Keyed by the campaign's media level labels (市级及以上, 区县级 …). */
+    media_reports_by_level: Readonly<Record<string, number | null | undefined>>;
+  };
 
 /** The latest 信息采集表 of one school (dashboard.info_forms where is_latest). */
 export type DigestInfoRow = { school: string; unit_name?: string | null } & Omit<InfoFields, "unit_name" | "filler_name" | "filler_phone">;

@@ -33,7 +33,15 @@ const stats: DigestStatsRow[] = [
 ];
 
 function input(now: Date, day: string, final = false): DigestInput {
-  const planned: PlannedDigest = { kind: "digest", dedupeKey: `digest:rongchang-2022:${day}`, campaign: "rongchang-2022", at: now, to: { kind: "officials" }, day, final };
+  const planned: PlannedDigest = {
+    kind: "digest",
+    dedupeKey: `digest:rongchang-2022:${day}`,
+    campaign: "rongchang-2022",
+    at: now,
+    to: { kind: "officials" },
+    day,
+    final,
+  };
   return {
     ...digestFrame(campaign, planned, rongchangStatuses(), now),
     submissions: [
@@ -72,7 +80,15 @@ describe("composeDigest", () => {
 
   it("points the officials to the console when web.base_url is set", () => {
     const now = bj("2022-05-16 20:30");
-    const planned: PlannedDigest = { kind: "digest", dedupeKey: "k", campaign: campaign.slug, at: now, to: { kind: "officials" }, day: "2022-05-16", final: false };
+    const planned: PlannedDigest = {
+      kind: "digest",
+      dedupeKey: "k",
+      campaign: campaign.slug,
+      at: now,
+      to: { kind: "officials" },
+      day: "2022-05-16",
+      final: false,
+    };
     const { consoleUrl } = digestFrame({ ...campaign, web: { base_url: "https://baosong.example.gov.cn/" } }, planned, [], now);
     const linked = composeDigest({ ...input(now, "2022-05-16"), consoleUrl });
     expect(linked.text).toContain(`· 另有1份材料无法确认来自哪所学校，请在管理后台处理：https://baosong.example.gov.cn/c/${campaign.slug}/pending`);
@@ -81,7 +97,9 @@ describe("composeDigest", () => {
   });
 
   it("shows the status matrix with the legend's words", () => {
-    expect(m.text).toContain(`${yimin}：信息采集表 ✗ 未交；情况统计表 待交；活动周工作总结报告 待交；职业教育法宣传活动情况总结 待交；活动稿件/典型案例 已报0天，未报：5月15日、5月16日`);
+    expect(m.text).toContain(
+      `${yimin}：信息采集表 ✗ 未交；情况统计表 待交；活动周工作总结报告 待交；职业教育法宣传活动情况总结 待交；活动稿件/典型案例 已报0天，未报：5月15日、5月16日`,
+    );
     expect(m.text).toContain(`${anfu}：信息采集表 ✓ 按时；情况统计表 待交`);
     expect(m.html).toContain('<th colspan="2"');
     expect(m.html).toContain("✗ 未交");

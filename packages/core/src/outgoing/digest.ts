@@ -32,9 +32,7 @@ const MAX_LISTED_SUBMISSIONS = 100;
 
 /** 日报摘要 (SPEC §5): the evening digest to officials, and the final one after the last deadline. */
 export function composeDigest(d: DigestInput): ComposedMail {
-  const subject = d.final
-    ? `【最终汇总】${d.campaignTitle}报送情况（截至${formatDay(d.day)}）`
-    : `【日报摘要】${formatDay(d.day)} ${d.campaignTitle}报送情况`;
+  const subject = d.final ? `【最终汇总】${d.campaignTitle}报送情况（截至${formatDay(d.day)}）` : `【日报摘要】${formatDay(d.day)} ${d.campaignTitle}报送情况`;
   const blocks: MailBlock[] = [
     { kind: "p", text: "各位老师：" },
     {
@@ -78,7 +76,10 @@ function overview(d: DigestInput): MailBlock[] {
   const unattributed = d.submissions.length - attributed.length;
   if (unattributed) items.push(`另有${unattributed}份材料无法确认来自哪所学校，请在管理后台处理${d.consoleUrl ? `：${d.consoleUrl}/pending` : "。"}`);
   if (d.consoleUrl) items.push(`管理后台（各校材料、下载与处理）：${d.consoleUrl}`);
-  return [{ kind: "h", text: "概况" }, { kind: "list", items }];
+  return [
+    { kind: "h", text: "概况" },
+    { kind: "list", items },
+  ];
 }
 
 function matrixSection(m: StatusMatrix, now: Date): MailBlock[] {
@@ -126,7 +127,11 @@ function matrixTextLine(m: StatusMatrix, cells: StatusMatrix["rows"][number]["ce
 
 function submissionsSection(d: DigestInput): MailBlock[] {
   const title = `${formatDay(d.day)}收到的材料（共${d.submissions.length}份）`;
-  if (d.submissions.length === 0) return [{ kind: "h", text: title }, { kind: "p", text: "当天没有收到新的材料。" }];
+  if (d.submissions.length === 0)
+    return [
+      { kind: "h", text: title },
+      { kind: "p", text: "当天没有收到新的材料。" },
+    ];
   const listed = [...d.submissions].sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime()).slice(0, MAX_LISTED_SUBMISSIONS);
   const rows = listed.map((s) => [
     formatCampaignTime(s.receivedAt, d.timeZone).split(" ")[1] ?? "",
@@ -144,7 +149,11 @@ function submissionsSection(d: DigestInput): MailBlock[] {
 }
 
 function statsSection(d: DigestInput): MailBlock[] {
-  if (d.stats.length === 0) return [{ kind: "h", text: "情况统计表合计" }, { kind: "p", text: "尚未收到任何学校的情况统计表。" }];
+  if (d.stats.length === 0)
+    return [
+      { kind: "h", text: "情况统计表合计" },
+      { kind: "p", text: "尚未收到任何学校的情况统计表。" },
+    ];
   const t = statsTotals(d.stats, d.mediaLevels);
   const figures: [string, string][] = [
     ["参与活动的教师数", `${t.teachers}人`],

@@ -66,8 +66,7 @@ export function itemsPhrase(items: readonly NoticeItem[]): string {
 }
 
 export function itemLine(item: NoticeItem, timeZone: string, extra = ""): string {
-  const state =
-    item.status === "invalid" ? "已收到，但存在需要修改的问题，请按回执中的说明修改后重新发送" : "尚未收到";
+  const state = item.status === "invalid" ? "已收到，但存在需要修改的问题，请按回执中的说明修改后重新发送" : "尚未收到";
   return `${itemName(item)}：截止时间 ${formatCampaignTime(item.dueAt, timeZone)}${extra}；${state}`;
 }
 

@@ -64,9 +64,7 @@ export function readReport(doc: DocText, kind: ReportKind, rules: ReportRules): 
     findings.push(finding("error", "report.empty", `${label}中没有读到文字内容。请确认文件内容为文字（不是图片扫描件）后重新发送。`, "text"));
   }
   if (missingSections.length > 0) {
-    findings.push(
-      finding("error", "report.missing_sections", `${label}缺少以下部分：${missingSections.join("、")}。请按通知要求补充后重新发送。`, "sections"),
-    );
+    findings.push(finding("error", "report.missing_sections", `${label}缺少以下部分：${missingSections.join("、")}。请按通知要求补充后重新发送。`, "sections"));
   }
   if (rules.min_images !== undefined && doc.imageCount < rules.min_images) {
     findings.push(
@@ -80,7 +78,12 @@ export function readReport(doc: DocText, kind: ReportKind, rules: ReportRules): 
   }
   if (rules.max_chars !== undefined && charCount > rules.max_chars) {
     findings.push(
-      finding("error", "report.too_long", `${label}共 ${charCount} 字，超过 ${rules.max_chars} 字的要求。请精简到 ${rules.max_chars} 字以内后重新发送。`, "text"),
+      finding(
+        "error",
+        "report.too_long",
+        `${label}共 ${charCount} 字，超过 ${rules.max_chars} 字的要求。请精简到 ${rules.max_chars} 字以内后重新发送。`,
+        "text",
+      ),
     );
   }
   return { title, charCount, imageCount: doc.imageCount, missingSections, findings };
@@ -129,7 +132,10 @@ function hasSection(doc: DocText, section: string): boolean {
  */
 function leadingTexts(doc: DocText): { titles: string[]; headings: string[] } {
   const lines = doc.paragraphs.map((p) => ({ ...p, text: p.text.replace(/\s+/gu, "") })).filter((p) => p.text !== "");
-  const titles = lines.filter((p) => !/^附件\d*[:：]?$/u.test(p.text)).slice(0, 2).filter((p) => p.text.length <= 60 && !/[。；;]$/u.test(p.text));
+  const titles = lines
+    .filter((p) => !/^附件\d*[:：]?$/u.test(p.text))
+    .slice(0, 2)
+    .filter((p) => p.text.length <= 60 && !/[。；;]$/u.test(p.text));
   return { titles: titles.map((p) => p.text), headings: lines.filter((p) => p.heading && !titles.includes(p)).map((p) => p.text) };
 }
 

@@ -133,16 +133,22 @@ describe("planOutgoing when the scheduler was down or starts late", () => {
 
   it("drops overdue notices and digests more than twelve hours late", () => {
     const run = planOutgoing(campaign, statuses, bj("2022-05-19 21:00"), bj("2022-05-17 12:00"));
-    expect(run.filter((m) => m.kind !== "reminder").map((m) => m.dedupeKey).sort()).toEqual(
-      [o(yimin, "daily-report@2022-05-19"), o(anfu, "daily-report@2022-05-19"), "digest:rongchang-2022:2022-05-19"].sort(),
-    );
+    expect(
+      run
+        .filter((m) => m.kind !== "reminder")
+        .map((m) => m.dedupeKey)
+        .sort(),
+    ).toEqual([o(yimin, "daily-report@2022-05-19"), o(anfu, "daily-report@2022-05-19"), "digest:rongchang-2022:2022-05-19"].sort());
   });
 
   it("collapses missed daily overdue notices to the latest day when a longer lateness is allowed", () => {
     const run = planOutgoing(campaign, statuses, bj("2022-05-19 21:00"), bj("2022-05-17 12:00"), { maxLatenessHours: 72 });
-    expect(run.filter((m) => m.kind === "overdue").map((m) => m.dedupeKey).sort()).toEqual(
-      [o(yimin, "daily-report@2022-05-19"), o(anfu, "daily-report@2022-05-19")].sort(),
-    );
+    expect(
+      run
+        .filter((m) => m.kind === "overdue")
+        .map((m) => m.dedupeKey)
+        .sort(),
+    ).toEqual([o(yimin, "daily-report@2022-05-19"), o(anfu, "daily-report@2022-05-19")].sort());
     expect(run.filter((m) => m.kind === "digest").map((m) => m.dedupeKey)).toEqual(["digest:rongchang-2022:2022-05-19"]);
   });
 

@@ -99,9 +99,7 @@ export function planOutgoing(campaign: Campaign, statuses: readonly SchoolStatus
   const fresh = (at: Date) => now.getTime() - at.getTime() <= maxLateMs;
 
   const events = eventsOf(campaign, options);
-  const dueEvents = events.school.filter(
-    (e) => inWindow(e.at) && (e.kind === "reminder" ? now < e.dueAt : fresh(e.at)),
-  );
+  const dueEvents = events.school.filter((e) => inWindow(e.at) && (e.kind === "reminder" ? now < e.dueAt : fresh(e.at)));
   const book = new StatusBook(statuses);
   const planned: PlannedMail[] = [];
   for (const { name: school } of campaign.schools) {
@@ -115,7 +113,15 @@ export function planOutgoing(campaign: Campaign, statuses: readonly SchoolStatus
       latest.set(
         e.family,
         e.kind === "reminder"
-          ? { kind: "reminder", dedupeKey: `reminder:${campaign.slug}:${school}:${e.groupId}:${e.trigger}`, campaign: campaign.slug, at: e.at, to, trigger: e.trigger, items }
+          ? {
+              kind: "reminder",
+              dedupeKey: `reminder:${campaign.slug}:${school}:${e.groupId}:${e.trigger}`,
+              campaign: campaign.slug,
+              at: e.at,
+              to,
+              trigger: e.trigger,
+              items,
+            }
           : { kind: "overdue", dedupeKey: `overdue:${campaign.slug}:${school}:${e.groupId}`, campaign: campaign.slug, at: e.at, to, items },
       );
     }
@@ -123,9 +129,7 @@ export function planOutgoing(campaign: Campaign, statuses: readonly SchoolStatus
   }
 
   if (campaign.officials.length) {
-    const digest = events.digests
-      .filter((d) => inWindow(d.at) && fresh(d.at))
-      .at(-1);
+    const digest = events.digests.filter((d) => inWindow(d.at) && fresh(d.at)).at(-1);
     if (digest) {
       const dedupeKey = `digest:${campaign.slug}:${digest.final ? "final" : digest.day}`;
       planned.push({ kind: "digest", dedupeKey, campaign: campaign.slug, at: digest.at, to: { kind: "officials" }, day: digest.day, final: digest.final });

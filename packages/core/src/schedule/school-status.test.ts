@@ -135,7 +135,14 @@ describe("schoolStatuses", () => {
     ]);
     expect(filed).toEqual([
       { school: anfu, deadlineId: "info-form", submissions: [{ receivedAt: at, valid: true }] },
-      { school: anfu, deadlineId: "daily-report@2022-05-16", submissions: [{ receivedAt: at, valid: true }, { receivedAt: at, valid: false }] },
+      {
+        school: anfu,
+        deadlineId: "daily-report@2022-05-16",
+        submissions: [
+          { receivedAt: at, valid: true },
+          { receivedAt: at, valid: false },
+        ],
+      },
     ]);
   });
 });

@@ -29,13 +29,20 @@ export async function assignMessage(db: Database, messageId: string, schoolName:
     if (slugs.length > 1) return { ok: false, reason: "ambiguous_message", candidates: slugs };
     const campaignId = found[0]!.campaignId;
 
-    const roster = await tx.select().from(schools).where(and(eq(schools.campaignId, campaignId), eq(schools.active, true)));
+    const roster = await tx
+      .select()
+      .from(schools)
+      .where(and(eq(schools.campaignId, campaignId), eq(schools.active, true)));
     const wanted = normalize(schoolName);
     const exact = roster.filter((s) => normalize(s.name) === wanted || s.aliases.some((a) => normalize(a) === wanted));
     const school = exact.length === 1 ? exact[0]! : null;
     if (!school) {
       const partial = roster.filter((s) => normalize(s.name).includes(wanted)).map((s) => s.name);
-      return { ok: false, reason: exact.length > 1 || partial.length > 1 ? "ambiguous_school" : "no_school", candidates: exact.length > 1 ? exact.map((s) => s.name) : partial };
+      return {
+        ok: false,
+        reason: exact.length > 1 || partial.length > 1 ? "ambiguous_school" : "no_school",
+        candidates: exact.length > 1 ? exact.map((s) => s.name) : partial,
+      };
     }
     const previous = roster.find((s) => s.id === found[0]!.schoolId)?.name ?? null;
     for (const m of found) {
@@ -67,7 +74,14 @@ export async function confirmAttribution(db: Database, campaignId: number, messa
     // A mail that needed confirmation is filed once a person has confirmed it.
     const status = m.status === "needs_confirmation" ? "filed" : m.status;
     await tx.update(messages).set({ attributedBy: "manual", status }).where(eq(messages.id, m.id));
-    await recordAudit(tx, { campaignId, actor, action: "message.confirm", target: messageId, before: { attributed_by: m.attributedBy, status: m.status, school: m.school }, after: { attributed_by: "manual", status, school: m.school } });
+    await recordAudit(tx, {
+      campaignId,
+      actor,
+      action: "message.confirm",
+      target: messageId,
+      before: { attributed_by: m.attributedBy, status: m.status, school: m.school },
+      after: { attributed_by: "manual", status, school: m.school },
+    });
     return { school: m.school };
   });
 }
@@ -118,7 +132,11 @@ export async function findStoredMails(db: Executor, messageId: string, campaignS
  * Confirms a mail filed as needing confirmation for the school it was attributed to (SPEC §3
  * Trust): `assignMessage` to that same school.
  */
-export async function confirmMessage(db: Database, messageId: string, campaignSlug?: string): Promise<AssignmentResult | { ok: false; reason: "not_attributed"; candidates: string[] }> {
+export async function confirmMessage(
+  db: Database,
+  messageId: string,
+  campaignSlug?: string,
+): Promise<AssignmentResult | { ok: false; reason: "not_attributed"; candidates: string[] }> {
   const id = messageId.trim().replace(/^<|>$/g, "");
   const rows = await db
     .select({ school: schools.name })

@@ -22,7 +22,10 @@ export async function grantBudget(db: Database, r: GrantRequest): Promise<Budget
   const sender = r.sender?.trim().toLowerCase() ?? "";
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`budget:${r.campaignId}:${sender}`}, 0))`);
-    const [existing] = await tx.select().from(budgetGrants).where(and(eq(budgetGrants.mailboxId, r.mailboxId), eq(budgetGrants.rawSha256, r.rawSha256)));
+    const [existing] = await tx
+      .select()
+      .from(budgetGrants)
+      .where(and(eq(budgetGrants.mailboxId, r.mailboxId), eq(budgetGrants.rawSha256, r.rawSha256)));
     if (existing) return grantOf(existing);
     const window = `${r.budgets.per_sender.window_hours} hours`;
     const at = r.receivedAt.toISOString();
@@ -34,7 +37,11 @@ export async function grantBudget(db: Database, r: GrantRequest): Promise<Budget
       where campaign_id = ${r.campaignId} and sender = ${sender}
         and received_at > ${at}::timestamptz - ${window}::interval and received_at < ${at}::timestamptz + ${window}::interval`);
     const used = rows[0]!;
-    const grant = grantFor(r.budgets, { attachment_bytes: Number(used.attachment_bytes), archive_bytes: Number(used.archive_bytes), files: Number(used.files) });
+    const grant = grantFor(r.budgets, {
+      attachment_bytes: Number(used.attachment_bytes),
+      archive_bytes: Number(used.archive_bytes),
+      files: Number(used.files),
+    });
     await tx.insert(budgetGrants).values({
       campaignId: r.campaignId,
       mailboxId: r.mailboxId,
@@ -44,14 +51,21 @@ export async function grantBudget(db: Database, r: GrantRequest): Promise<Budget
       grantedAttachmentBytes: grant.attachmentBytes,
       grantedArchiveBytes: grant.archiveBytes,
       grantedFiles: grant.files,
-      senderLimited: Object.entries(grant.senderLimited).filter(([, v]) => v).map(([k]) => k),
+      senderLimited: Object.entries(grant.senderLimited)
+        .filter(([, v]) => v)
+        .map(([k]) => k),
     });
     return grant;
   });
 }
 
 /** Records what the mail really stored, returning the rest of its grant to the sender. */
-export async function settleBudget(db: Executor, mailboxId: number, rawSha256: string, used: { attachmentBytes: number; archiveBytes: number; files: number }): Promise<void> {
+export async function settleBudget(
+  db: Executor,
+  mailboxId: number,
+  rawSha256: string,
+  used: { attachmentBytes: number; archiveBytes: number; files: number },
+): Promise<void> {
   await db
     .update(budgetGrants)
     .set({ usedAttachmentBytes: used.attachmentBytes, usedArchiveBytes: used.archiveBytes, usedFiles: used.files })

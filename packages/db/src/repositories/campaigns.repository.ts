@@ -42,7 +42,13 @@ export async function applyCampaign(db: Database, campaign: Campaign, sourceFile
         .values({ campaignId, name: s.name, ...values })
         .onConflictDoUpdate({ target: [schools.campaignId, schools.name], set: values });
     }
-    await deactivateMissing(tx, schools, campaignId, schools.name, campaign.schools.map((s) => s.name));
+    await deactivateMissing(
+      tx,
+      schools,
+      campaignId,
+      schools.name,
+      campaign.schools.map((s) => s.name),
+    );
 
     for (const r of campaign.requirements) {
       const values = {
@@ -59,7 +65,13 @@ export async function applyCampaign(db: Database, campaign: Campaign, sourceFile
         .values({ campaignId, key: r.id, ...values })
         .onConflictDoUpdate({ target: [requirements.campaignId, requirements.key], set: values });
     }
-    await deactivateMissing(tx, requirements, campaignId, requirements.key, campaign.requirements.map((r) => r.id));
+    await deactivateMissing(
+      tx,
+      requirements,
+      campaignId,
+      requirements.key,
+      campaign.requirements.map((r) => r.id),
+    );
 
     for (const m of campaign.mailboxes) {
       await tx

@@ -24,7 +24,10 @@ export async function saveConsoleUser(db: Executor, u: NewConsoleUser): Promise<
     await db.delete(consoleSessions).where(eq(consoleSessions.userId, existing.id));
     return { id: existing.id, created: false };
   }
-  const [row] = await db.insert(consoleUsers).values({ ...u, displayName: u.displayName ?? null }).returning({ id: consoleUsers.id });
+  const [row] = await db
+    .insert(consoleUsers)
+    .values({ ...u, displayName: u.displayName ?? null })
+    .returning({ id: consoleUsers.id });
   return { id: row!.id, created: true };
 }
 

@@ -70,12 +70,10 @@ export const campaignMessagesOn = (db: Executor, campaign: string, day: string, 
 
 export const campaignMailboxes = (db: Executor) => rows(db, sql`select * from dashboard.mailboxes order by campaign, mailbox_key`);
 
-export const outboxFailures = (db: Executor) =>
-  rows(db, sql`select * from dashboard.outbox where status = 'failed' order by created_at desc limit 100`);
+export const outboxFailures = (db: Executor) => rows(db, sql`select * from dashboard.outbox where status = 'failed' order by created_at desc limit 100`);
 
 /** Counts for /metrics, by campaign and status. */
-export const messageCounts = (db: Executor) =>
-  rows(db, sql`select campaign, status, count(*)::int as n from dashboard.messages group by campaign, status`);
+export const messageCounts = (db: Executor) => rows(db, sql`select campaign, status, count(*)::int as n from dashboard.messages group by campaign, status`);
 
 export const outboxCounts = (db: Executor) =>
   rows(db, sql`select campaign, kind, status, count(*)::int as n from dashboard.outbox group by campaign, kind, status`);

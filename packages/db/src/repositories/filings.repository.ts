@@ -73,7 +73,11 @@ export async function fileMessage(
     if (links.length) await tx.insert(largeAttachments).values(links.map((l) => ({ ...l, messageId: messageRowId })));
     await then(tx, messageRowId, ids);
     // The 回执 already sent for this mail stays the answer to it (its dedupe key kept it from being queued again).
-    if (answered.length) await tx.update(outbox).set({ relatedMessageId: messageRowId, schoolId: message.schoolId ?? null }).where(inArray(outbox.id, answered));
+    if (answered.length)
+      await tx
+        .update(outbox)
+        .set({ relatedMessageId: messageRowId, schoolId: message.schoolId ?? null })
+        .where(inArray(outbox.id, answered));
     return { messageRowId, created: true };
   });
 }
@@ -83,7 +87,10 @@ export async function fileMessage(
  * cascade) in the same transaction that files it anew. Returns the outbox rows that answered it.
  */
 async function removeFiling(tx: Executor, mailboxId: number, rawSha256: string): Promise<number[]> {
-  const [old] = await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.mailboxId, mailboxId), eq(messages.rawSha256, rawSha256)));
+  const [old] = await tx
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.mailboxId, mailboxId), eq(messages.rawSha256, rawSha256)));
   if (!old) return [];
   const answered = await tx.select({ id: outbox.id }).from(outbox).where(eq(outbox.relatedMessageId, old.id));
   await tx.delete(messages).where(eq(messages.id, old.id));
@@ -127,6 +134,9 @@ export async function owedRequirements(db: Executor, campaignId: number, schoolI
 
 export async function schoolNames(db: Executor, ids: readonly number[]): Promise<Map<number, string>> {
   if (!ids.length) return new Map();
-  const rows = await db.select({ id: schools.id, name: schools.name }).from(schools).where(inArray(schools.id, [...ids]));
+  const rows = await db
+    .select({ id: schools.id, name: schools.name })
+    .from(schools)
+    .where(inArray(schools.id, [...ids]));
   return new Map(rows.map((r) => [r.id, r.name]));
 }

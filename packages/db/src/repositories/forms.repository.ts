@@ -51,7 +51,19 @@ export async function saveForms(tx: Executor, owner: FormOwner, docs: readonly F
       );
     }
     if (d.featured?.length) {
-      await tx.insert(featuredActivities).values(d.featured.map((a) => ({ ...base, seq: a.seq, organizer: a.organizer, heldOn: a.held_on, heldOnDate: a.held_on_date, place: a.place, name: a.name, intro: a.intro, outcome: a.outcome })));
+      await tx.insert(featuredActivities).values(
+        d.featured.map((a) => ({
+          ...base,
+          seq: a.seq,
+          organizer: a.organizer,
+          heldOn: a.held_on,
+          heldOnDate: a.held_on_date,
+          place: a.place,
+          name: a.name,
+          intro: a.intro,
+          outcome: a.outcome,
+        })),
+      );
     }
     if (d.report) {
       const r = d.report;

@@ -39,10 +39,7 @@ export async function enqueueOutbox(db: Executor, mail: NewOutboxMail): Promise<
     .onConflictDoNothing({ target: outbox.dedupeKey })
     .returning({ id: outbox.id, status: outbox.status });
   if (inserted) return { ...inserted, created: true };
-  const [existing] = await db
-    .select({ id: outbox.id, status: outbox.status })
-    .from(outbox)
-    .where(eq(outbox.dedupeKey, mail.dedupeKey));
+  const [existing] = await db.select({ id: outbox.id, status: outbox.status }).from(outbox).where(eq(outbox.dedupeKey, mail.dedupeKey));
   if (!existing) throw new Error(`outbox row ${mail.dedupeKey} neither inserted nor found`);
   return { ...existing, created: false };
 }
@@ -131,7 +128,8 @@ export async function settleHandedOver(db: Executor, staleAfterMs: number): Prom
   return rows.map((r) => r.id);
 }
 
-const UNCONFIRMED = "unconfirmed: the sender stopped after handing the whole mail to the SMTP server, before its reply; not sent again, so it is never sent twice";
+const UNCONFIRMED =
+  "unconfirmed: the sender stopped after handing the whole mail to the SMTP server, before its reply; not sent again, so it is never sent twice";
 
 /** Returns false when the row was no longer ours to finish (it is not `sending`). */
 export async function markSent(db: Executor, id: number): Promise<boolean> {
@@ -198,12 +196,7 @@ export async function countRecentToAddress(db: Executor, address: string, kind: 
     .select({ n: sql<number>`count(*)::int` })
     .from(outbox)
     .where(
-      and(
-        sql`lower(${outbox.toAddress}) = ${address.toLowerCase()}`,
-        eq(outbox.kind, kind),
-        gte(outbox.createdAt, since),
-        ne(outbox.status, "suppressed"),
-      ),
+      and(sql`lower(${outbox.toAddress}) = ${address.toLowerCase()}`, eq(outbox.kind, kind), gte(outbox.createdAt, since), ne(outbox.status, "suppressed")),
     );
   return row?.n ?? 0;
 }

@@ -92,7 +92,10 @@ export async function advanceLastUid(db: Executor, mailboxId: number, uidValidit
 /** A sweep finished: the poller is alive, and whatever went wrong before is over. */
 export async function recordHeartbeat(db: Executor, mailboxId: number, options: { clearError?: boolean } = {}): Promise<void> {
   const clear = options.clearError ? { lastError: null, lastErrorAt: null } : {};
-  await db.update(mailboxes).set({ heartbeatAt: sql`now()`, ...clear }).where(eq(mailboxes.id, mailboxId));
+  await db
+    .update(mailboxes)
+    .set({ heartbeatAt: sql`now()`, ...clear })
+    .where(eq(mailboxes.id, mailboxId));
 }
 
 /** The message must not carry secrets: callers pass an error text, never option objects. */

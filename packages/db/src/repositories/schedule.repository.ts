@@ -1,14 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type {
-  DailyCountRow,
-  DaySubmission,
-  DigestInfoRow,
-  DigestStatsRow,
-  DocumentKind,
-  ExpiringLink,
-  FiledItem,
-  OpenFindingsCount,
-} from "@baosong/core";
+import type { DailyCountRow, DaySubmission, DigestInfoRow, DigestStatsRow, DocumentKind, ExpiringLink, FiledItem, OpenFindingsCount } from "@baosong/core";
 import type { Executor } from "../client.ts";
 import { schedulerRuns } from "../schema/scheduler.ts";
 
@@ -207,10 +198,7 @@ export async function findLastRun(db: Executor, campaignId: number): Promise<Dat
 }
 
 export async function saveLastRun(db: Executor, campaignId: number, lastRun: Date): Promise<void> {
-  await db
-    .insert(schedulerRuns)
-    .values({ campaignId, lastRun })
-    .onConflictDoUpdate({ target: schedulerRuns.campaignId, set: { lastRun } });
+  await db.insert(schedulerRuns).values({ campaignId, lastRun }).onConflictDoUpdate({ target: schedulerRuns.campaignId, set: { lastRun } });
 }
 
 /** Arbitrary but fixed: the advisory-lock class of "planning a campaign's outgoing mail". */

@@ -11,8 +11,12 @@ export const budgetGrants = pgTable(
   "budget_grants",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    campaignId: integer("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
-    mailboxId: integer("mailbox_id").notNull().references(() => mailboxes.id, { onDelete: "cascade" }),
+    campaignId: integer("campaign_id")
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    mailboxId: integer("mailbox_id")
+      .notNull()
+      .references(() => mailboxes.id, { onDelete: "cascade" }),
     rawSha256: text("raw_sha256").notNull(),
     /** The From address, lower-cased; "" when the mail has none. */
     sender: text("sender").notNull(),

@@ -17,7 +17,9 @@ export const schools = pgTable(
   "schools",
   {
     id: serial("id").primaryKey(),
-    campaignId: integer("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
+    campaignId: integer("campaign_id")
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     aliases: text("aliases").array().notNull().default(sql`'{}'::text[]`),
     category: text("category"),
@@ -35,7 +37,9 @@ export const requirements = pgTable(
   "requirements",
   {
     id: serial("id").primaryKey(),
-    campaignId: integer("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
+    campaignId: integer("campaign_id")
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
     key: text("key").notNull(),
     kind: text("kind").notNull(),
     title: text("title").notNull(),
@@ -53,7 +57,9 @@ export const mailboxes = pgTable(
   "mailboxes",
   {
     id: serial("id").primaryKey(),
-    campaignId: integer("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
+    campaignId: integer("campaign_id")
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
     key: text("key").notNull(),
     address: text("address").notNull(),
     folder: text("folder").notNull(),
@@ -72,7 +78,9 @@ export const mailReceipts = pgTable(
   "mail_receipts",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    mailboxId: integer("mailbox_id").notNull().references(() => mailboxes.id, { onDelete: "cascade" }),
+    mailboxId: integer("mailbox_id")
+      .notNull()
+      .references(() => mailboxes.id, { onDelete: "cascade" }),
     uidValidity: bigint("uid_validity", { mode: "number" }).notNull(),
     uid: bigint("uid", { mode: "number" }).notNull(),
     rawSha256: text("raw_sha256").notNull(),

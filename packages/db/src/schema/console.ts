@@ -19,7 +19,9 @@ export const consoleSessions = pgTable(
   "console_sessions",
   {
     tokenHash: text("token_hash").primaryKey(),
-    userId: integer("user_id").notNull().references(() => consoleUsers.id, { onDelete: "cascade" }),
+    userId: integer("user_id")
+      .notNull()
+      .references(() => consoleUsers.id, { onDelete: "cascade" }),
     /** The synchroniser token every form of this session must send back. */
     csrfToken: text("csrf_token").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),

@@ -7,9 +7,15 @@ import { documents, messages } from "./messages.ts";
  * say which one is latest per school.
  */
 const owner = {
-  campaignId: integer("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
-  messageId: bigint("message_id", { mode: "number" }).notNull().references(() => messages.id, { onDelete: "cascade" }),
-  documentId: bigint("document_id", { mode: "number" }).notNull().references(() => documents.id, { onDelete: "cascade" }),
+  campaignId: integer("campaign_id")
+    .notNull()
+    .references(() => campaigns.id, { onDelete: "cascade" }),
+  messageId: bigint("message_id", { mode: "number" })
+    .notNull()
+    .references(() => messages.id, { onDelete: "cascade" }),
+  documentId: bigint("document_id", { mode: "number" })
+    .notNull()
+    .references(() => documents.id, { onDelete: "cascade" }),
   schoolId: integer("school_id").references(() => schools.id, { onDelete: "set null" }),
   submittedAt: timestamp("submitted_at", { withTimezone: true }).notNull(),
 };

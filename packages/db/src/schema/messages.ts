@@ -13,8 +13,12 @@ export const messages = pgTable(
   "messages",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    campaignId: integer("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
-    mailboxId: integer("mailbox_id").notNull().references(() => mailboxes.id, { onDelete: "cascade" }),
+    campaignId: integer("campaign_id")
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
+    mailboxId: integer("mailbox_id")
+      .notNull()
+      .references(() => mailboxes.id, { onDelete: "cascade" }),
     rawSha256: text("raw_sha256").notNull(),
     rawKey: text("raw_key").notNull(),
     /** The Message-ID header without angle brackets; synthesised from the hash when absent. */
@@ -42,10 +46,7 @@ export const messages = pgTable(
     headers: jsonb("headers"),
     filedAt: timestamp("filed_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex("messages_mailbox_raw").on(t.mailboxId, t.rawSha256),
-    index("messages_campaign_school").on(t.campaignId, t.schoolId),
-  ],
+  (t) => [uniqueIndex("messages_mailbox_raw").on(t.mailboxId, t.rawSha256), index("messages_campaign_school").on(t.campaignId, t.schoolId)],
 );
 
 /** A file (or the body) of a message: attachment, inline part or archive member. */
@@ -53,7 +54,9 @@ export const documents = pgTable(
   "documents",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    messageId: bigint("message_id", { mode: "number" }).notNull().references(() => messages.id, { onDelete: "cascade" }),
+    messageId: bigint("message_id", { mode: "number" })
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
     position: integer("position").notNull(),
     filename: text("filename").notNull(),
     declaredType: text("declared_type"),
@@ -78,7 +81,9 @@ export const findings = pgTable(
   "findings",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    messageId: bigint("message_id", { mode: "number" }).notNull().references(() => messages.id, { onDelete: "cascade" }),
+    messageId: bigint("message_id", { mode: "number" })
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
     documentId: bigint("document_id", { mode: "number" }).references(() => documents.id, { onDelete: "cascade" }),
     severity: text("severity").notNull(),
     code: text("code").notNull(),
@@ -93,7 +98,9 @@ export const outbox = pgTable(
   "outbox",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    campaignId: integer("campaign_id").notNull().references(() => campaigns.id, { onDelete: "cascade" }),
+    campaignId: integer("campaign_id")
+      .notNull()
+      .references(() => campaigns.id, { onDelete: "cascade" }),
     kind: text("kind").notNull(),
     dedupeKey: text("dedupe_key").notNull().unique(),
     toAddress: text("to_address").notNull(),
@@ -134,7 +141,9 @@ export const largeAttachments = pgTable(
   "large_attachments",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    messageId: bigint("message_id", { mode: "number" }).notNull().references(() => messages.id, { onDelete: "cascade" }),
+    messageId: bigint("message_id", { mode: "number" })
+      .notNull()
+      .references(() => messages.id, { onDelete: "cascade" }),
     filename: text("filename").notNull(),
     url: text("url").notNull(),
     sizeText: text("size_text"),

@@ -8,7 +8,12 @@ import type { Reader } from "./reader.ts";
 const guid = (text: string): Buffer => {
   const hex = text.replace(/-/gu, "");
   const b = Buffer.from(hex, "hex");
-  return Buffer.concat([Buffer.from(b.subarray(0, 4)).reverse(), Buffer.from(b.subarray(4, 6)).reverse(), Buffer.from(b.subarray(6, 8)).reverse(), b.subarray(8)]);
+  return Buffer.concat([
+    Buffer.from(b.subarray(0, 4)).reverse(),
+    Buffer.from(b.subarray(4, 6)).reverse(),
+    Buffer.from(b.subarray(6, 8)).reverse(),
+    b.subarray(8),
+  ]);
 };
 export const ASF_HEADER = guid("75B22630-668E-11CF-A6D9-00AA0062CE6C");
 const ASF_FILE_PROPERTIES = guid("8CABDCA1-A947-11CF-8EE4-00C00C205365");

@@ -13,8 +13,14 @@ export async function readJpeg(r: Reader): Promise<MediaFacts> {
     const marker = await r.bytes(offset, 4);
     if (marker[0] !== 0xff) throw new MediaUnreadableError(`JPEG: no marker at ${offset}`);
     const code = marker[1]!;
-    if (code === 0xff) { offset += 1; continue; } // fill byte
-    if (code === 0x01 || (code >= 0xd0 && code <= 0xd7)) { offset += 2; continue; } // no length
+    if (code === 0xff) {
+      offset += 1;
+      continue;
+    } // fill byte
+    if (code === 0x01 || (code >= 0xd0 && code <= 0xd7)) {
+      offset += 2;
+      continue;
+    } // no length
     if (code === 0xd9 || code === 0xda) throw new MediaUnreadableError("JPEG: image data before any frame header");
     const length = marker.readUInt16BE(2);
     if (length < 2) throw new MediaUnreadableError(`JPEG: segment of length ${length}`);

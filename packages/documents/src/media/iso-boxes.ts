@@ -14,7 +14,8 @@ export async function* isoBoxes(r: Reader, start: number, end: number): AsyncGen
       size = end - offset; // "to the end of the file"
     }
     const type = ascii(header, 4, 8);
-    if (size < headerSize || offset + size > end) throw new MediaUnreadableError(`ISO BMFF: box ${JSON.stringify(type)} of size ${size} at ${offset} does not fit`);
+    if (size < headerSize || offset + size > end)
+      throw new MediaUnreadableError(`ISO BMFF: box ${JSON.stringify(type)} of size ${size} at ${offset} does not fit`);
     yield { type, start: offset + headerSize, end: offset + size };
     offset += size;
   }

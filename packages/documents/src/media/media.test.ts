@@ -71,7 +71,15 @@ describe("readMediaFacts on damaged files", () => {
   });
 
   it("calls a video cut before its moov, or a photo cut in its headers, MEDIA_UNREADABLE", async () => {
-    const cases: Array<[string, number]> = [["clip.mp4", 2000], ["clip.mov", 2000], ["clip.avi", 100], ["clip.wmv", 200], ["photo.heic", 300], ["photo-exif.jpg", 300], ["image.png", 20]];
+    const cases: Array<[string, number]> = [
+      ["clip.mp4", 2000],
+      ["clip.mov", 2000],
+      ["clip.avi", 100],
+      ["clip.wmv", 200],
+      ["photo.heic", 300],
+      ["photo-exif.jpg", 300],
+      ["image.png", 20],
+    ];
     for (const [file, cut] of cases) {
       await expect(readMediaFacts(bufferSource(fixture(file).subarray(0, cut))), file).rejects.toMatchObject({ code: "MEDIA_UNREADABLE" });
     }
@@ -141,7 +149,10 @@ describe("readMediaFacts on damaged files", () => {
     mvhd1[0] = 1;
     mvhd1.writeUInt32BE(600, 20);
     mvhd1.writeBigUInt64BE(600n * 125n, 24);
-    expect(await readMediaFacts(bufferSource(Buffer.concat([ftyp, box("moov", box("mvhd", mvhd1, Buffer.alloc(80)))])))).toEqual({ format: "mp4", durationSeconds: 125 });
+    expect(await readMediaFacts(bufferSource(Buffer.concat([ftyp, box("moov", box("mvhd", mvhd1, Buffer.alloc(80)))])))).toEqual({
+      format: "mp4",
+      durationSeconds: 125,
+    });
     const mvhd0 = Buffer.alloc(20);
     mvhd0.writeUInt32BE(1000, 12);
     const mehd = Buffer.alloc(8);

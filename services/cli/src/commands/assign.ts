@@ -35,7 +35,9 @@ export async function confirmCommand(rt: Runtime, args: string[], out: (line: st
 
 function report(r: Awaited<ReturnType<typeof assignMessage>>, messageId: string, school: string, out: (line: string) => void): number {
   if (r.ok) {
-    out(`✓ 邮件 ${messageId} 已登记为 ${r.school}（活动 ${r.campaign}${r.previous ? `，原为 ${r.previous}` : "，原为未识别"}），其中的表格和报告一并改归该校。`);
+    out(
+      `✓ 邮件 ${messageId} 已登记为 ${r.school}（活动 ${r.campaign}${r.previous ? `，原为 ${r.previous}` : "，原为未识别"}），其中的表格和报告一并改归该校。`,
+    );
     return 0;
   }
   const list = r.candidates.join("、");

@@ -26,15 +26,19 @@ export async function digestPreviewCommand(rt: Runtime, o: DigestPreviewOptions,
   for (const { id, slug, campaign } of campaigns) {
     const day = o.day ?? campaignDay(now, campaign.timezone);
     const statuses = schoolStatuses(campaign, await listFiledItems(rt.database.db, id));
-    const digest = await composeDigestMail(rt.database.db, { campaign, campaignId: id, statuses, now }, {
-      kind: "digest",
-      dedupeKey: `preview:${slug}:${day}`,
-      campaign: slug,
-      at: now,
-      to: { kind: "officials" },
-      day,
-      final: o.final,
-    });
+    const digest = await composeDigestMail(
+      rt.database.db,
+      { campaign, campaignId: id, statuses, now },
+      {
+        kind: "digest",
+        dedupeKey: `preview:${slug}:${day}`,
+        campaign: slug,
+        at: now,
+        to: { kind: "officials" },
+        day,
+        final: o.final,
+      },
+    );
     const dir = resolve(o.outDir, slug);
     await mkdir(dir, { recursive: true });
     const base = `digest-${day}`;

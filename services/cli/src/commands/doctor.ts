@@ -95,7 +95,11 @@ async function checkCampaignMail(campaign: Campaign, env: NodeJS.ProcessEnv, rec
     try {
       await client.connect();
       const box = await client.mailboxOpen(m.folder, { readOnly: true });
-      record({ name, ok: true, detail: `登录成功，文件夹 ${m.folder} 有 ${box.exists} 封邮件${client.capabilities.has("IDLE") ? "，支持 IDLE" : "，不支持 IDLE（将定时轮询）"}` });
+      record({
+        name,
+        ok: true,
+        detail: `登录成功，文件夹 ${m.folder} 有 ${box.exists} 封邮件${client.capabilities.has("IDLE") ? "，支持 IDLE" : "，不支持 IDLE（将定时轮询）"}`,
+      });
     } catch (err) {
       record({ name, ok: false, detail: explainMailError(err, m.provider, "imap") });
     } finally {

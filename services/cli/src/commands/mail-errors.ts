@@ -2,7 +2,12 @@
 export function explainMailError(err: unknown, provider: string, protocol: "imap" | "smtp"): string {
   const e = err as { code?: string; message?: string; authenticationFailed?: boolean; responseText?: string; response?: string };
   const text = `${e.responseText ?? ""} ${e.response ?? ""} ${e.message ?? ""}`.trim();
-  const authCode = provider === "qq" ? "QQ邮箱须使用“授权码”（设置→账户→开启IMAP/SMTP服务后生成的16位字母），不是QQ密码" : provider === "163" ? "163邮箱须使用“客户端授权密码”，不是登录密码" : "请核对用户名和密码";
+  const authCode =
+    provider === "qq"
+      ? "QQ邮箱须使用“授权码”（设置→账户→开启IMAP/SMTP服务后生成的16位字母），不是QQ密码"
+      : provider === "163"
+        ? "163邮箱须使用“客户端授权密码”，不是登录密码"
+        : "请核对用户名和密码";
   if (/unsafe login/i.test(text)) return `服务器拒绝了“不安全登录”（${text}）——163邮箱要求客户端发送 IMAP ID；请确认使用最新版本，并在网页版开启 IMAP 服务`;
   if (e.authenticationFailed || e.code === "EAUTH" || /auth|login|535|526|password/i.test(text)) return `登录失败（${short(text)}）——${authCode}`;
   if (e.code === "ENOTFOUND" || e.code === "EAI_AGAIN") return `找不到服务器（${e.code}）——请检查主机名，以及本机能否解析域名`;

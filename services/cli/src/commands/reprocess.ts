@@ -22,7 +22,11 @@ export async function reprocessCommand(rt: Runtime, args: string[], out: (line: 
     const actor = `cli:${process.env.USER ?? "unknown"}`;
     const r = await reprocessMessage({ db: rt.database.db, blobs: rt.blobs, queues, logger: rt.logger }, messageId, actor, campaign);
     if (!r.ok) {
-      out(r.reason === "no_message" ? `✗ 找不到 Message-ID 为 ${messageId} 的邮件（可在 dashboard.messages 中查到 message_id）。` : `✗ 多个活动中都有这封邮件：${r.candidates.join("、")}。请加上 --campaign 指明。`);
+      out(
+        r.reason === "no_message"
+          ? `✗ 找不到 Message-ID 为 ${messageId} 的邮件（可在 dashboard.messages 中查到 message_id）。`
+          : `✗ 多个活动中都有这封邮件：${r.candidates.join("、")}。请加上 --campaign 指明。`,
+      );
       return 1;
     }
     out(`✓ 已重新识别邮件 ${messageId}（活动 ${r.campaign}）：之前 ${describe(r.before)}，现在 ${describe(r.after)}。`);

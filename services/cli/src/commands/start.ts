@@ -18,7 +18,10 @@ export interface Running {
 export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.ProcessEnv): Promise<Running> {
   const { settings, logger } = rt;
   await prepareDatabase(rt);
-  for (const file of (settings.BAOSONG_CAMPAIGNS ?? "").split(",").map((f) => f.trim()).filter(Boolean)) {
+  for (const file of (settings.BAOSONG_CAMPAIGNS ?? "")
+    .split(",")
+    .map((f) => f.trim())
+    .filter(Boolean)) {
     const applied = await applyCampaign(rt.database.db, loadCampaignFile(file), file);
     logger.info({ msg: "campaign applied", action: "campaign.apply", campaign: applied.slug, file });
   }
@@ -32,7 +35,14 @@ export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.Proces
   if (chosen.includes("scheduler")) stops.push((await startScheduler({ ...common, queues })).stop);
   if (chosen.includes("poller")) stops.push((await startPollers({ ...common, queues, env })).stop);
   // Loaded only for the web role: fastify, bull-board and exceljs slow the start of the others.
-  if (chosen.includes("web")) stops.push((await (await import("@baosong/svc-web")).startWeb({ ...common, host: settings.BAOSONG_WEB_HOST, port: settings.BAOSONG_WEB_PORT, settings: webSettings(settings) })).stop);
+  if (chosen.includes("web"))
+    stops.push(
+      (
+        await (
+          await import("@baosong/svc-web")
+        ).startWeb({ ...common, host: settings.BAOSONG_WEB_HOST, port: settings.BAOSONG_WEB_PORT, settings: webSettings(settings) })
+      ).stop,
+    );
   logger.info({ msg: "baosong running", roles: chosen, embeddedDatabase: rt.embedded !== null, ...(rt.embedded && { database: rt.embedded.url }) });
   return {
     async stop() {

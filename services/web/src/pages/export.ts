@@ -13,6 +13,8 @@ export function registerExport(app: FastifyInstance, ctx: ConsoleContext): void 
         <a class="button" id="export-zip" href="${base}/export.zip">下载全部材料（zip）</a></div>
       <div class="card"><h2>汇总表</h2><p>与每晚日报摘要所附相同的汇总表，按当前数据即时生成。</p>
         <a class="button" id="digest-xlsx" href="${base}/digest.xlsx">下载汇总表（.xlsx）</a></div>`;
-    return reply.type("text/html; charset=utf-8").send(page({ title: "导出", user: req.session!.user, csrf: req.session!.csrfToken, campaign: found.slug, active: "export" }, body));
+    return reply
+      .type("text/html; charset=utf-8")
+      .send(page({ title: "导出", user: req.session!.user, csrf: req.session!.csrfToken, campaign: found.slug, active: "export" }, body));
   });
 }

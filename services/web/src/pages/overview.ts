@@ -63,10 +63,17 @@ export function registerOverview(app: FastifyInstance, ctx: ConsoleContext): voi
         <td class="num">${totals.enterprises}</td><td class="num">${totals.total_participants}</td><td class="num">${totals.activity_items}</td><td class="num">${totals.media_reports_total}</td>
         ${levels.map((l) => html`<td class="num">${totals.media_reports_by_level[l] ?? 0}</td>`)}</tr></table></div>
       <h2>今日来信（${today}）</h2>
-      ${arrivals.length ? html`<div class="scroll"><table><tr><th>时间</th><th>学校</th><th>发件人</th><th>主题</th></tr>${arrivals.map(
-        (m) => html`<tr><td>${dateTime(m.received_at, campaign.timezone)}</td><td>${m.school ?? html`<span class="error">未识别</span>`}</td><td>${m.from_address}</td><td>${m.subject}</td></tr>`,
-      )}</table></div>` : html`<p class="muted">今天还没有来信。</p>`}`;
-    return reply.type("text/html; charset=utf-8").send(page({ title: campaign.title, user: req.session!.user, csrf: req.session!.csrfToken, campaign: slug, active: "overview" }, body));
+      ${
+        arrivals.length
+          ? html`<div class="scroll"><table><tr><th>时间</th><th>学校</th><th>发件人</th><th>主题</th></tr>${arrivals.map(
+              (m) =>
+                html`<tr><td>${dateTime(m.received_at, campaign.timezone)}</td><td>${m.school ?? html`<span class="error">未识别</span>`}</td><td>${m.from_address}</td><td>${m.subject}</td></tr>`,
+            )}</table></div>`
+          : html`<p class="muted">今天还没有来信。</p>`
+      }`;
+    return reply
+      .type("text/html; charset=utf-8")
+      .send(page({ title: campaign.title, user: req.session!.user, csrf: req.session!.csrfToken, campaign: slug, active: "overview" }, body));
   });
 }
 

@@ -2,12 +2,28 @@ import type { FastifyInstance } from "fastify";
 import { randomBytes } from "node:crypto";
 import { jobIds } from "@baosong/queue";
 import { reprocessMessage } from "@baosong/svc-worker";
-import { assignMessage, confirmAttribution, listAudit, resendAcknowledgement, messagesNeedingConfirmation, openErrors, recordAudit, unattributedMessages, unreadableDocuments, type AuditRow } from "@baosong/db";
+import {
+  assignMessage,
+  confirmAttribution,
+  listAudit,
+  resendAcknowledgement,
+  messagesNeedingConfirmation,
+  openErrors,
+  recordAudit,
+  unattributedMessages,
+  unreadableDocuments,
+  type AuditRow,
+} from "@baosong/db";
 import { dateTime, html, page, type Html } from "../html.ts";
 import type { ConsoleContext } from "../console-context.ts";
 import { allowed, refuse } from "../sessions.ts";
 
-const actionNames: Record<string, string> = { "message.assign": "指定学校", "message.confirm": "确认学校", "message.reprocess": "重新识别", "ack.resend": "重发回执" };
+const actionNames: Record<string, string> = {
+  "message.assign": "指定学校",
+  "message.confirm": "确认学校",
+  "message.reprocess": "重新识别",
+  "ack.resend": "重发回执",
+};
 
 /** 待处理: what a person must decide, the forms to decide it, and the audit log of what was decided. */
 export function registerPending(app: FastifyInstance, ctx: ConsoleContext): void {
@@ -20,7 +36,11 @@ export function registerPending(app: FastifyInstance, ctx: ConsoleContext): void
     const canRepair = allowed(req, "clerk");
     const base = `/c/${encodeURIComponent(slug)}`;
     const [unattributed, unconfirmed, unreadable, errors, audit] = await Promise.all([
-      unattributedMessages(ctx.db, slug), messagesNeedingConfirmation(ctx.db, slug), unreadableDocuments(ctx.db, slug), openErrors(ctx.db, slug), listAudit(ctx.db, slug),
+      unattributedMessages(ctx.db, slug),
+      messagesNeedingConfirmation(ctx.db, slug),
+      unreadableDocuments(ctx.db, slug),
+      openErrors(ctx.db, slug),
+      listAudit(ctx.db, slug),
     ]);
     const schoolOptions = html`${campaign.schools.map((s) => html`<option>${s.name}</option>`)}`;
     const assignForm = (messageId: unknown, label: string) =>
@@ -36,24 +56,45 @@ export function registerPending(app: FastifyInstance, ctx: ConsoleContext): void
     const body = html`<h1>待处理</h1>
       ${req.query.done ? html`<p class="flash">${req.query.done}</p>` : ""}${req.query.error ? html`<p class="alert">${req.query.error}</p>` : ""}
       <h2>未识别学校的来信（${unattributed.length}）</h2>
-      ${unattributed.length ? html`<div class="scroll"><table id="unattributed"><tr><th>收到时间</th><th>发件人</th><th>主题</th><th>处理</th></tr>${unattributed.map(
-        (m) => html`<tr><td>${dateTime(m.received_at, tz)}</td><td>${m.from_address}</td><td>${m.subject}</td><td>${assignForm(m.message_id, "指定")}</td></tr>`,
-      )}</table></div>` : html`<p class="muted">没有。</p>`}
+      ${
+        unattributed.length
+          ? html`<div class="scroll"><table id="unattributed"><tr><th>收到时间</th><th>发件人</th><th>主题</th><th>处理</th></tr>${unattributed.map(
+              (m) =>
+                html`<tr><td>${dateTime(m.received_at, tz)}</td><td>${m.from_address}</td><td>${m.subject}</td><td>${assignForm(m.message_id, "指定")}</td></tr>`,
+            )}</table></div>`
+          : html`<p class="muted">没有。</p>`
+      }
       <h2>需要确认的来信（${unconfirmed.length}）</h2>
       <p class="muted">按校名或表格单位识别、但发件邮箱不在名册中的来信：确认后其表格才视同学校名册邮箱发来。</p>
-      ${unconfirmed.length ? html`<div class="scroll"><table><tr><th>收到时间</th><th>发件人</th><th>主题</th><th>识别为</th><th>处理</th></tr>${unconfirmed.map(
-        (m) => html`<tr><td>${dateTime(m.received_at, tz)}</td><td>${m.from_address}</td><td>${m.subject}</td><td>${m.school}</td><td>${
-          canRepair ? html`<form method="post" action="${base}/confirm" class="inline"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="message_id" value="${String(m.message_id)}"><button>确认</button></form> ${assignForm(m.message_id, "改为")}` : ""
-        }</td></tr>`,
-      )}</table></div>` : html`<p class="muted">没有。</p>`}
+      ${
+        unconfirmed.length
+          ? html`<div class="scroll"><table><tr><th>收到时间</th><th>发件人</th><th>主题</th><th>识别为</th><th>处理</th></tr>${unconfirmed.map(
+              (m) =>
+                html`<tr><td>${dateTime(m.received_at, tz)}</td><td>${m.from_address}</td><td>${m.subject}</td><td>${m.school}</td><td>${
+                  canRepair
+                    ? html`<form method="post" action="${base}/confirm" class="inline"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="message_id" value="${String(m.message_id)}"><button>确认</button></form> ${assignForm(m.message_id, "改为")}`
+                    : ""
+                }</td></tr>`,
+            )}</table></div>`
+          : html`<p class="muted">没有。</p>`
+      }
       <h2>无法读取的文件（${unreadable.length}）</h2>
-      ${unreadable.length ? html`<div class="scroll"><table><tr><th>学校</th><th>文件</th><th>收到时间</th></tr>${unreadable.map(
-        (d) => html`<tr><td>${d.school ?? "未识别"}</td><td><a href="${base}/file/${String(d.sha256)}">${d.filename}</a></td><td>${dateTime(d.received_at, tz)}</td></tr>`,
-      )}</table></div>` : html`<p class="muted">没有。</p>`}
+      ${
+        unreadable.length
+          ? html`<div class="scroll"><table><tr><th>学校</th><th>文件</th><th>收到时间</th></tr>${unreadable.map(
+              (d) =>
+                html`<tr><td>${d.school ?? "未识别"}</td><td><a href="${base}/file/${String(d.sha256)}">${d.filename}</a></td><td>${dateTime(d.received_at, tz)}</td></tr>`,
+            )}</table></div>`
+          : html`<p class="muted">没有。</p>`
+      }
       <h2>未解决的错误（${errors.length}）</h2>
-      ${errors.length ? html`<div class="scroll"><table><tr><th>学校</th><th>文件</th><th>问题</th></tr>${errors.map(
-        (f) => html`<tr><td>${f.school ?? "未识别"}</td><td>${f.filename ?? "（邮件）"}</td><td class="error">${f.message}</td></tr>`,
-      )}</table></div>` : html`<p class="muted">没有。</p>`}
+      ${
+        errors.length
+          ? html`<div class="scroll"><table><tr><th>学校</th><th>文件</th><th>问题</th></tr>${errors.map(
+              (f) => html`<tr><td>${f.school ?? "未识别"}</td><td>${f.filename ?? "（邮件）"}</td><td class="error">${f.message}</td></tr>`,
+            )}</table></div>`
+          : html`<p class="muted">没有。</p>`
+      }
       ${repairs}
       <h2>操作记录</h2>${auditTable(audit, tz)}`;
     return reply.type("text/html; charset=utf-8").send(page({ title: "待处理", user: req.session!.user, csrf, campaign: slug, active: "pending" }, body));
@@ -66,8 +107,19 @@ export function registerPending(app: FastifyInstance, ctx: ConsoleContext): void
     const back = `/c/${encodeURIComponent(found.slug)}/pending`;
     const messageId = String(req.body?.message_id ?? "");
     const r = await assignMessage(ctx.db, messageId, String(req.body?.school ?? ""), found.slug);
-    if (!r.ok) return reply.redirect(`${back}?error=${encodeURIComponent(`未能指定：${r.reason === "no_school" || r.reason === "ambiguous_school" ? "请选择名册中的学校" : "找不到这封邮件"}。`)}`, 303);
-    await recordAudit(ctx.db, { campaignId: found.id, actor: req.session!.user.username, action: "message.assign", target: messageId, before: { school: r.previous }, after: { school: r.school } });
+    if (!r.ok)
+      return reply.redirect(
+        `${back}?error=${encodeURIComponent(`未能指定：${r.reason === "no_school" || r.reason === "ambiguous_school" ? "请选择名册中的学校" : "找不到这封邮件"}。`)}`,
+        303,
+      );
+    await recordAudit(ctx.db, {
+      campaignId: found.id,
+      actor: req.session!.user.username,
+      action: "message.assign",
+      target: messageId,
+      before: { school: r.previous },
+      after: { school: r.school },
+    });
     req.log.info({ msg: "mail assigned in the console", action: "message.assign", campaign: found.slug });
     return reply.redirect(`${back}?done=${encodeURIComponent(`已将邮件登记为 ${r.school}。`)}`, 303);
   });
@@ -93,7 +145,12 @@ function registerRepairs(app: FastifyInstance, ctx: ConsoleContext): void {
     if (!found) return reply.callNotFound();
     const back = `/c/${encodeURIComponent(found.slug)}/pending`;
     const messageId = String(req.body?.message_id ?? "").trim();
-    const r = await reprocessMessage({ db: ctx.db, blobs: ctx.blobs, queues: ctx.queues, logger: ctx.logger }, messageId, req.session!.user.username, found.slug);
+    const r = await reprocessMessage(
+      { db: ctx.db, blobs: ctx.blobs, queues: ctx.queues, logger: ctx.logger },
+      messageId,
+      req.session!.user.username,
+      found.slug,
+    );
     if (!r.ok) return reply.redirect(`${back}?error=${encodeURIComponent("找不到这封邮件。")}`, 303);
     return reply.redirect(`${back}?done=${encodeURIComponent(`已重新识别：现为 ${r.after.school ?? "未识别学校"}。`)}`, 303);
   });
@@ -105,8 +162,17 @@ function registerRepairs(app: FastifyInstance, ctx: ConsoleContext): void {
     const back = `/c/${encodeURIComponent(found.slug)}/pending`;
     const nonce = String(req.body?.nonce ?? "");
     if (!/^[\w-]{8,32}$/.test(nonce)) return reply.redirect(`${back}?error=${encodeURIComponent("页面已过期，请刷新后再试。")}`, 303);
-    const r = await resendAcknowledgement(ctx.db, found.id, String(req.body?.message_id ?? "").trim().replace(/^<|>$/g, ""), nonce, req.session!.user.username);
-    if (!r.ok) return reply.redirect(`${back}?error=${encodeURIComponent(r.reason === "no_address" ? "这封邮件没有可回复的地址。" : "这封邮件没有回执。")}`, 303);
+    const r = await resendAcknowledgement(
+      ctx.db,
+      found.id,
+      String(req.body?.message_id ?? "")
+        .trim()
+        .replace(/^<|>$/g, ""),
+      nonce,
+      req.session!.user.username,
+    );
+    if (!r.ok)
+      return reply.redirect(`${back}?error=${encodeURIComponent(r.reason === "no_address" ? "这封邮件没有可回复的地址。" : "这封邮件没有回执。")}`, 303);
     await ctx.queues.add("mail.send", { outboxId: r.outboxId }, jobIds.send({ outboxId: r.outboxId }));
     return reply.redirect(`${back}?done=${encodeURIComponent(`回执将重新发送至 ${r.to}。`)}`, 303);
   });
@@ -114,8 +180,16 @@ function registerRepairs(app: FastifyInstance, ctx: ConsoleContext): void {
 
 export function auditTable(rows: AuditRow[], tz: string): Html {
   if (!rows.length) return html`<p class="muted">还没有操作。</p>`;
-  const show = (v: unknown) => (v && typeof v === "object" ? Object.values(v as Record<string, unknown>).map((x) => x ?? "未识别").join("，") : v == null ? "" : String(v));
+  const show = (v: unknown) =>
+    v && typeof v === "object"
+      ? Object.values(v as Record<string, unknown>)
+          .map((x) => x ?? "未识别")
+          .join("，")
+      : v == null
+        ? ""
+        : String(v);
   return html`<div class="scroll"><table id="audit"><tr><th>时间</th><th>操作人</th><th>操作</th><th>对象</th><th>之前</th><th>之后</th></tr>${rows.map(
-    (a) => html`<tr><td>${dateTime(a.at, tz)}</td><td>${a.actor}</td><td>${actionNames[a.action] ?? a.action}</td><td>${a.target}</td><td>${show(a.before)}</td><td>${show(a.after)}</td></tr>`,
+    (a) =>
+      html`<tr><td>${dateTime(a.at, tz)}</td><td>${a.actor}</td><td>${actionNames[a.action] ?? a.action}</td><td>${a.target}</td><td>${show(a.before)}</td><td>${show(a.after)}</td></tr>`,
   )}</table></div>`;
 }
