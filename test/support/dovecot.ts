@@ -1,11 +1,11 @@
 import { execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, connect, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ImapFlow } from "imapflow";
+import { freePort, waitForPort } from "./ports.ts";
 
 const run = promisify(execFile);
 
@@ -158,36 +158,6 @@ async function dovecotIds(): Promise<[number, number]> {
   const gid = /gid=(\d+)/.exec(stdout)?.[1];
   if (!uid || !gid) throw new Error(`cannot read the dovecot user's ids from: ${stdout}`);
   return [Number(uid), Number(gid)];
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
-async function waitForPort(port: number, open: boolean, deadlineMs = 20_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while ((await accepts(port)) !== open) {
-    if (Date.now() > until) throw new Error(`Dovecot port ${port} did not ${open ? "open" : "close"} within ${deadlineMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 async function childrenOf(pid: number): Promise<number[]> {

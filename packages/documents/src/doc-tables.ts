@@ -1,5 +1,6 @@
 import type { DocText, Sheet } from "@baosong/core";
 import type { Properties } from "./doc.ts";
+import { FieldNesting } from "./doc-fields.ts";
 import { MAX_TABLE_CELLS, tablesToSheets, type GridCell, type GridRow, type TableBlock } from "./table-grid.ts";
 
 // [MS-DOC] paragraph sprms that place a paragraph in a table, and the table sprms of a row end.
@@ -120,8 +121,7 @@ export function readDocTables(text: string, props: Properties, data: Buffer | nu
   let lines: string[] = [];
   let sinceTable: string[] | null = null;
   let parts: string[] = [];
-  const fields: boolean[] = [];
-  let inCode = 0;
+  const fields = new FieldNesting();
   let cells = 0;
   const closeTo = (depth: number) => {
     while (open.length > depth) {
@@ -149,14 +149,8 @@ export function readDocTables(text: string, props: Properties, data: Buffer | nu
   };
   for (let cp = 0; cp < text.length; cp++) {
     const ch = text.charCodeAt(cp);
-    if (ch === 0x13) {
-      fields.push(true);
-      inCode++;
-    } else if (ch === 0x14) {
-      if (fields.at(-1) === true) inCode--;
-      if (fields.length > 0) fields[fields.length - 1] = false;
-    } else if (ch === 0x15) {
-      if (fields.pop() === true) inCode--;
+    if (fields.mark(ch)) {
+      // a field's begin, separator or end: not text
     } else if (ch === 0x0d || ch === 0x07) {
       const paragraph = parts.join("");
       parts = [];
@@ -188,9 +182,9 @@ export function readDocTables(text: string, props: Properties, data: Buffer | nu
         t.cells.push([...t.paragraphs, paragraph].join("\n").replace(/\n+$/u, "").trim());
         t.paragraphs = [];
       } else t.paragraphs.push(paragraph);
-    } else if (inCode === 0 && ch >= 0x20) {
+    } else if (!fields.hidden && ch >= 0x20) {
       parts.push(text[cp]!);
-    } else if (inCode === 0 && (ch === 0x09 || ch === 0x0b)) {
+    } else if (!fields.hidden && (ch === 0x09 || ch === 0x0b)) {
       parts.push(ch === 0x09 ? "\t" : "\n");
     }
   }

@@ -4,6 +4,7 @@ import iconv from "iconv-lite";
 import { openCompoundFile } from "./cfb.ts";
 import { withDocTables } from "./doc-tables.ts";
 import { DocTooLargeError, EncryptedDocumentError, OldFormatError, OleUnreadableError } from "./errors.ts";
+import { FieldNesting } from "./doc-fields.ts";
 import { readAllBounded } from "./read-all.ts";
 import { withTextBoxes, type Piece } from "./doc-text-boxes.ts";
 
@@ -276,26 +277,19 @@ interface OpenParagraph {
  */
 export function splitParagraphs(text: string, props: Properties, maxChars: number): DocText {
   const paragraphs: DocParagraph[] = [];
-  const fields: boolean[] = []; // per open field: true while in its code
-  let inCode = 0; // how many open fields are in their code: text is kept only at 0
+  const fields = new FieldNesting();
   let imageCount = 0;
   let chars = 0;
   let p: OpenParagraph = { parts: [], boldChars: 0, plainChars: 0 };
   for (let cp = 0; cp < text.length; cp++) {
     const ch = text.charCodeAt(cp);
-    if (ch === 0x13) {
-      fields.push(true);
-      inCode++;
-    } else if (ch === 0x14) {
-      if (fields.at(-1) === true) inCode--;
-      if (fields.length > 0) fields[fields.length - 1] = false;
-    } else if (ch === 0x15) {
-      if (fields.pop() === true) inCode--;
+    if (fields.mark(ch)) {
+      // a field's begin, separator or end: not text
     } else if (ch === 0x0d || ch === 0x07) {
       const done = closeParagraph(p, runAt(props.papx, props.fcOf(cp)), props.styles);
       if (done) paragraphs.push(done);
       p = { parts: [], boldChars: 0, plainChars: 0 };
-    } else if (inCode > 0) {
+    } else if (fields.hidden) {
     } else if (ch === 0x01 || ch === 0x08) {
       imageCount++;
     } else {
