@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { PlannedDigest } from "../schedule/outgoing-plan.ts";
-import { anfu, bj, centre, rongchang, rongchangStatuses, yimin } from "../schedule/rongchang-fixture.ts";
+import { anfu, bj, centre, rongchang, rongchangStatuses, yimin } from "../../test/rongchang-fixture.ts";
 import { digestFrame, statsTotals, type DigestStatsRow } from "./digest-data.ts";
 import { composeDigest, type DigestInput } from "./digest.ts";
 

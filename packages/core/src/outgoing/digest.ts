@@ -1,4 +1,4 @@
-import type { ComposedMail } from "../acknowledgement.ts";
+import type { ComposedMail } from "./acknowledgement.ts";
 import { formatCampaignTime } from "../campaign-time.ts";
 import { kindLabels } from "../kinds.ts";
 import type { StatusMatrix } from "../schedule/school-status.ts";
@@ -12,7 +12,7 @@ import {
   type OpenFindingsCount,
   type DigestStatsRow,
 } from "./digest-data.ts";
-import { formatDay, renderHtml, renderText, type HeaderCell, type MailBlock } from "../mail-blocks.ts";
+import { formatDay, renderHtml, renderText, type HeaderCell, type MailBlock } from "./mail-blocks.ts";
 
 export interface DigestInput extends DigestFrame {
   /** Items filed on `day`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planOutgoing, type PlannedOverdue } from "../schedule/outgoing-plan.ts";
-import { anfu, bj, rongchang, rongchangStatuses, yimin } from "../schedule/rongchang-fixture.ts";
+import { anfu, bj, rongchang, rongchangStatuses, yimin } from "../../test/rongchang-fixture.ts";
 import { composeOverdueNotice, overdueInput } from "./overdue.ts";
 
 const campaign = rongchang();

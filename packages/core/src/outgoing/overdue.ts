@@ -1,8 +1,8 @@
-import type { ComposedMail } from "../acknowledgement.ts";
+import type { ComposedMail } from "./acknowledgement.ts";
 import type { Campaign } from "../campaign.ts";
 import { formatCampaignTime } from "../campaign-time.ts";
 import type { PlannedOverdue } from "../schedule/outgoing-plan.ts";
-import { renderHtml, renderText, type MailBlock } from "../mail-blocks.ts";
+import { renderHtml, renderText, type MailBlock } from "./mail-blocks.ts";
 import { itemLine, itemsPhrase, noticeBase, signature, stillToFix, type SchoolNoticeInput } from "./school-notice.ts";
 
 export type OverdueInput = SchoolNoticeInput;

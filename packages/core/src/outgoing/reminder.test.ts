@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { planOutgoing, type PlannedReminder } from "../schedule/outgoing-plan.ts";
-import { anfu, bj, rongchang, rongchangStatuses, yimin } from "../schedule/rongchang-fixture.ts";
+import { anfu, bj, rongchang, rongchangStatuses, yimin } from "../../test/rongchang-fixture.ts";
 import { composeReminder, reminderInput, type ReminderInput } from "./reminder.ts";
 
 const campaign = rongchang();

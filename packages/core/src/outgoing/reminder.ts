@@ -1,8 +1,8 @@
-import type { ComposedMail } from "../acknowledgement.ts";
+import type { ComposedMail } from "./acknowledgement.ts";
 import type { Campaign } from "../campaign.ts";
 import { formatCampaignTime } from "../campaign-time.ts";
 import type { PlannedReminder } from "../schedule/outgoing-plan.ts";
-import { describeRemaining, renderHtml, renderText, type MailBlock } from "../mail-blocks.ts";
+import { describeRemaining, renderHtml, renderText, type MailBlock } from "./mail-blocks.ts";
 import { itemLine, itemsPhrase, monthDay, noticeBase, signature, stillToFix, type SchoolNoticeInput } from "./school-notice.ts";
 
 export interface ReminderInput extends SchoolNoticeInput {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { campaignSchema } from "../campaign.ts";
 import { nextWakeUp, planOutgoing, type PlannedMail, type PlannedReminder } from "./outgoing-plan.ts";
-import { anfu, bj, centre, rongchang, rongchangStatuses, yimin } from "./rongchang-fixture.ts";
+import { anfu, bj, centre, rongchang, rongchangStatuses, yimin } from "../../test/rongchang-fixture.ts";
 
 const campaign = rongchang();
 const statuses = rongchangStatuses();

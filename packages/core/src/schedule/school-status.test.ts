@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { deadlineFor, requirementDeadlines } from "./requirement-times.ts";
-import { anfu, bj, centre, rongchang, rongchangStatuses, yimin } from "./rongchang-fixture.ts";
+import { anfu, bj, centre, rongchang, rongchangStatuses, yimin } from "../../test/rongchang-fixture.ts";
 import { owedItems, schoolStatuses, statusMatrix, statusOf } from "./school-status.ts";
 
 const campaign = rongchang();

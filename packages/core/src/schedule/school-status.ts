@@ -1,4 +1,4 @@
-import type { OwedItem } from "../acknowledgement.ts";
+import type { OwedItem } from "../outgoing/acknowledgement.ts";
 import type { Campaign, DocumentKind } from "../campaign.ts";
 import { campaignDay } from "../campaign-time.ts";
 import { kindLabels } from "../kinds.ts";

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { classifyByNameAndType } from "./classification.ts";
 import { understandFile } from "./file-understanding.ts";
-import type { DocText } from "./reports/doc-text.ts";
-import { sheetOf } from "./forms/sheet-builder.ts";
-import { rongchang } from "./schedule/rongchang-fixture.ts";
+import type { DocText } from "../reports/doc-text.ts";
+import { sheetOf } from "../forms/sheet-builder.ts";
+import { rongchang } from "../../test/rongchang-fixture.ts";
 
 const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 const campaign = rongchang({

@@ -1,4 +1,4 @@
-import { finding, type Finding } from "./finding.ts";
+import { finding, type Finding } from "../finding.ts";
 
 /** Extensions of the files Baosong reads: a file so named that yields nothing is damaged or not what it says. */
 const readableExtension = /\.(?:xlsx|xlsm|xls|et|docx|doc|wps|pdf)$/iu;

@@ -1,4 +1,4 @@
-import type { DocumentKind } from "./campaign.ts";
+import type { DocumentKind } from "../campaign.ts";
 import { namedAsReadable } from "./unreadable-file.ts";
 
 export interface Classification {

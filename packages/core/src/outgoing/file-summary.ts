@@ -1,5 +1,5 @@
-import type { FileUnderstanding } from "./file-understanding.ts";
-import type { MediaFacts } from "./media-facts.ts";
+import type { FileUnderstanding } from "../files/file-understanding.ts";
+import type { MediaFacts } from "../files/media-facts.ts";
 
 /** The key values read from a file, as the 回执 shows them, so a clerk can check our reading. */
 export function fileSummary(

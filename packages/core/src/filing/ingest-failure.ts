@@ -1,4 +1,4 @@
-import { finding, type Finding } from "./finding.ts";
+import { finding, type Finding } from "../finding.ts";
 
 /**
  * Whether a mail whose reading failed should be tried again. A failure that the same bytes

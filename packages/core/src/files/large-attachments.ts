@@ -1,4 +1,4 @@
-import { zonedToInstant } from "./campaign-time.ts";
+import { zonedToInstant } from "../campaign-time.ts";
 
 /**
  * QQ Mail 超大附件 (SPEC §9): a file too large to attach is uploaded to QQ's file transfer

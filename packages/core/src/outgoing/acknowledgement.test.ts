@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { composeAcknowledgement, type AcknowledgementInput } from "./acknowledgement.ts";
-import { finding } from "./finding.ts";
+import { finding } from "../finding.ts";
 
 const base: AcknowledgementInput = {
   campaignTitle: "2022年荣昌区职业教育活动周",

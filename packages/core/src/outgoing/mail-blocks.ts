@@ -1,4 +1,4 @@
-import { escapeHtml } from "./text.ts";
+import { escapeHtml } from "../text.ts";
 
 /**
  * The building blocks of an outgoing mail, rendered twice: plain text and HTML. Every string

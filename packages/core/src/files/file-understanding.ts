@@ -1,16 +1,16 @@
-import type { Campaign, DocumentKind } from "./campaign.ts";
+import type { Campaign, DocumentKind } from "../campaign.ts";
 import type { Classification } from "./classification.ts";
-import type { Finding } from "./finding.ts";
+import type { Finding } from "../finding.ts";
 import { namedAsReadable, unreadableFinding } from "./unreadable-file.ts";
-import { detectFormKind } from "./forms/detect-form.ts";
-import { formTablesOf } from "./forms/document-tables.ts";
-import { readFeaturedList, type FeaturedActivity } from "./forms/featured-list.ts";
-import { readInfoForm, type InfoFields } from "./forms/info-form.ts";
-import type { Sheet } from "./forms/sheet.ts";
-import { readStatsForm, type StatsFields } from "./forms/stats-form.ts";
+import { detectFormKind } from "../forms/detect-form.ts";
+import { formTablesOf } from "../forms/document-tables.ts";
+import { readFeaturedList, type FeaturedActivity } from "../forms/featured-list.ts";
+import { readInfoForm, type InfoFields } from "../forms/info-form.ts";
+import type { Sheet } from "../forms/sheet.ts";
+import { readStatsForm, type StatsFields } from "../forms/stats-form.ts";
 import { plausibleMedia, type MediaFacts, type PdfFacts } from "./media-facts.ts";
-import type { DocText } from "./reports/doc-text.ts";
-import { classifyReport, isReportKind, readReport, type ReportSummary } from "./reports/report-reading.ts";
+import type { DocText } from "../reports/doc-text.ts";
+import { classifyReport, isReportKind, readReport, type ReportSummary } from "../reports/report-reading.ts";
 
 /** What the adapters could get out of a file's bytes; absent when the format is not read yet. */
 export interface FileContent {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { understandMessage, type MailFacts } from "./filing.ts";
-import { rongchang } from "./schedule/rongchang-fixture.ts";
+import { rongchang } from "../../test/rongchang-fixture.ts";
 
 const DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 const campaign = rongchang();

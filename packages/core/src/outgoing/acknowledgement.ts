@@ -1,9 +1,9 @@
-import type { DocumentKind } from "./campaign.ts";
-import { formatCampaignTime } from "./campaign-time.ts";
-import type { Finding } from "./finding.ts";
-import { kindLabels } from "./kinds.ts";
+import type { DocumentKind } from "../campaign.ts";
+import { formatCampaignTime } from "../campaign-time.ts";
+import type { Finding } from "../finding.ts";
+import { kindLabels } from "../kinds.ts";
 import { renderHtml, renderText, type MailBlock } from "./mail-blocks.ts";
-import { formatBytes } from "./text.ts";
+import { formatBytes } from "../text.ts";
 
 export interface AcknowledgedFile {
   filename: string;

@@ -1,7 +1,7 @@
-import type { DocumentKind } from "./campaign.ts";
+import type { DocumentKind } from "../campaign.ts";
 import type { FileUnderstanding } from "./file-understanding.ts";
-import { finding } from "./finding.ts";
-import { kindLabels } from "./kinds.ts";
+import { finding } from "../finding.ts";
+import { kindLabels } from "../kinds.ts";
 
 const formKinds: readonly DocumentKind[] = ["info_form", "stats_form", "featured_list"];
 

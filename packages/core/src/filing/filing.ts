@@ -1,19 +1,19 @@
-import type { Campaign, DocumentKind } from "./campaign.ts";
-import { composeAcknowledgement, type AcknowledgedFile, type ComposedMail, type OwedItem } from "./acknowledgement.ts";
-import { activityDayOf } from "./activity-day.ts";
-import { bodyArticle, type BodyArticle } from "./body-article.ts";
-import { attributeMessage, type Attribution, type RosterEntry } from "./attribution.ts";
-import { detectAutoReply, type AutoReplyVerdict } from "./auto-reply.ts";
-import { campaignDay, formatCampaignTime } from "./campaign-time.ts";
-import { findLargeAttachmentLinks, isRecallNotice, type LargeAttachmentLink } from "./large-attachments.ts";
-import { classifyByNameAndType, classifyByText, type Classification } from "./classification.ts";
-import { readReport, type ReportSummary } from "./reports/report-reading.ts";
-import { understandFile, type FileContent, type FileUnderstanding } from "./file-understanding.ts";
-import { finding, type Finding } from "./finding.ts";
-import { markSignedCopies } from "./signed-copy.ts";
-import { senderAuth, type OwnAuthCheck, type SenderAuth, type SenderAuthRecord } from "./sender-auth.ts";
-import { budgetFinding, ratioFinding, type BudgetBreach } from "./budgets.ts";
-import { replyAddressFor } from "./reply-address.ts";
+import type { Campaign, DocumentKind } from "../campaign.ts";
+import { composeAcknowledgement, type AcknowledgedFile, type ComposedMail, type OwedItem } from "../outgoing/acknowledgement.ts";
+import { activityDayOf } from "../files/activity-day.ts";
+import { bodyArticle, type BodyArticle } from "../files/body-article.ts";
+import { attributeMessage, type Attribution, type RosterEntry } from "../attribution/attribution.ts";
+import { detectAutoReply, type AutoReplyVerdict } from "../attribution/auto-reply.ts";
+import { campaignDay, formatCampaignTime } from "../campaign-time.ts";
+import { findLargeAttachmentLinks, isRecallNotice, type LargeAttachmentLink } from "../files/large-attachments.ts";
+import { classifyByNameAndType, classifyByText, type Classification } from "../files/classification.ts";
+import { readReport, type ReportSummary } from "../reports/report-reading.ts";
+import { understandFile, type FileContent, type FileUnderstanding } from "../files/file-understanding.ts";
+import { finding, type Finding } from "../finding.ts";
+import { markSignedCopies } from "../files/signed-copy.ts";
+import { senderAuth, type OwnAuthCheck, type SenderAuth, type SenderAuthRecord } from "../attribution/sender-auth.ts";
+import { budgetFinding, ratioFinding, type BudgetBreach } from "../budgets.ts";
+import { replyAddressFor } from "../attribution/reply-address.ts";
 
 /** What the mail adapter read from a raw message; no I/O handles, just facts. */
 export interface MailFacts {

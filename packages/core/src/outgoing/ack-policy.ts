@@ -1,4 +1,4 @@
-import type { AutoReplyVerdict } from "./auto-reply.ts";
+import type { AutoReplyVerdict } from "../attribution/auto-reply.ts";
 
 export interface AckPolicyInput {
   enabled: boolean;

@@ -1,6 +1,6 @@
-import { campaignSchema, type Campaign, type CampaignInput } from "../campaign.ts";
-import { zonedToInstant } from "../campaign-time.ts";
-import type { SchoolStatus } from "./school-status.ts";
+import { campaignSchema, type Campaign, type CampaignInput } from "../src/campaign.ts";
+import { zonedToInstant } from "../src/campaign-time.ts";
+import type { SchoolStatus } from "../src/schedule/school-status.ts";
 
 /**
  * A test fixture: the Rongchang 2022 campaign (seed 000, examples/rongchang-2022.yaml)
