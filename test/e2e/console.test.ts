@@ -167,7 +167,10 @@ describe("the clerk's console", () => {
     await dovecot.append(INBOX_USER, "INBOX", await strangerMail());
     await until("both mails are filed", async () => (await t.pool.query("select count(*)::int as n from messages")).rows[0].n === 2);
 
-    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumFlags });
+    // Chromium names a download "download" when the locale's charset cannot spell the file's
+    // name: in the C locale a Chinese name cannot be a file name. A clerk's desktop is UTF-8.
+    const utf8 = /utf-?8/i.test(process.env.LC_ALL || process.env.LANG || "");
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumFlags, env: utf8 ? process.env : { ...process.env, LC_ALL: "C.UTF-8" } });
     context = await browser.newContext({ acceptDownloads: true, locale: "zh-CN", viewport: viewports.desktop });
     page = await context.newPage();
     page.setDefaultTimeout(15_000);
