@@ -105,6 +105,14 @@ describe("the ingest worker", () => {
   });
 
   /** Runs the processor directly on a job, as BullMQ would on a retry. */
+  /** Composes a mail as a client would, stores it as the poller does, and files it once. */
+  async function ingestComposed(mail: ConstructorParameters<typeof MailComposer>[0], uid: number, internalDate: string) {
+    const raw = await new MailComposer(mail).compile().build();
+    const stored = await blobs.put(Readable.from([raw]));
+    const data = { campaignId, mailboxId, rawKey: stored.key, rawSha256: stored.sha256, uidValidity: 1, uid, sizeBytes: stored.size, internalDate };
+    return runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), data);
+  }
+
   async function runOnce(process: ReturnType<typeof createIngestProcessor>, data: IngestJob) {
     const queue = new Queue("ingest", { connection: { url: redisUrl }, prefix });
     try {
@@ -184,30 +192,21 @@ describe("the ingest worker", () => {
 
   it("reads a misnamed stats form by its content, attributes the stranger's mail by the form's unit, and files the figures", async () => {
     const forms = join(import.meta.dirname, "fixtures/forms");
-    const raw = await new MailComposer({
-      from: "stranger@163.com",
-      to: "112812581@qq.com",
-      subject: "统计",
-      messageId: "<stats-by-form@163.com>",
-      text: "见附件",
-      attachments: [
-        { filename: "新建 Microsoft Excel 工作表.xlsx", content: readFileSync(join(forms, "新建 Microsoft Excel 工作表.xlsx")) },
-        { filename: "附件1.xlsx", content: readFileSync(join(forms, "bad-info.xlsx")) },
-      ],
-    })
-      .compile()
-      .build();
-    const stored = await blobs.put(Readable.from([raw]));
-    const filed = await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), {
-      campaignId,
-      mailboxId,
-      rawKey: stored.key,
-      rawSha256: stored.sha256,
-      uidValidity: 1,
-      uid: 9,
-      sizeBytes: stored.size,
-      internalDate: "2022-05-20T08:00:00.000Z",
-    });
+    const filed = await ingestComposed(
+      {
+        from: "stranger@163.com",
+        to: "112812581@qq.com",
+        subject: "统计",
+        messageId: "<stats-by-form@163.com>",
+        text: "见附件",
+        attachments: [
+          { filename: "新建 Microsoft Excel 工作表.xlsx", content: readFileSync(join(forms, "新建 Microsoft Excel 工作表.xlsx")) },
+          { filename: "附件1.xlsx", content: readFileSync(join(forms, "bad-info.xlsx")) },
+        ],
+      },
+      9,
+      "2022-05-20T08:00:00.000Z",
+    );
     const {
       rows: [m],
     } = await t.pool.query("select school, attributed_by, status from dashboard.messages where message_id = 'stats-by-form@163.com'");
@@ -260,27 +259,18 @@ describe("the ingest worker", () => {
   it("unpacks a Windows zip with GBK names and files each member under its decoded path", async () => {
     const archives = join(import.meta.dirname, "fixtures/archives");
     const expected = JSON.parse(readFileSync(join(archives, "expected.json"), "utf8"))["windows-gbk.zip"].members as { path: string; sha256: string }[];
-    const raw = await new MailComposer({
-      from: "rczj@example.cn",
-      to: "112812581@qq.com",
-      subject: "活动周材料打包",
-      messageId: "<zip-gbk@rczj.example.cn>",
-      text: "材料见压缩包",
-      attachments: [{ filename: "windows-gbk.zip", content: readFileSync(join(archives, "windows-gbk.zip")) }],
-    })
-      .compile()
-      .build();
-    const stored = await blobs.put(Readable.from([raw]));
-    await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), {
-      campaignId,
-      mailboxId,
-      rawKey: stored.key,
-      rawSha256: stored.sha256,
-      uidValidity: 1,
-      uid: 10,
-      sizeBytes: stored.size,
-      internalDate: "2022-05-16T08:00:00.000Z",
-    });
+    await ingestComposed(
+      {
+        from: "rczj@example.cn",
+        to: "112812581@qq.com",
+        subject: "活动周材料打包",
+        messageId: "<zip-gbk@rczj.example.cn>",
+        text: "材料见压缩包",
+        attachments: [{ filename: "windows-gbk.zip", content: readFileSync(join(archives, "windows-gbk.zip")) }],
+      },
+      10,
+      "2022-05-16T08:00:00.000Z",
+    );
     const { rows } = await t.pool.query(
       "select filename, sha256, origin from dashboard.documents where message_id = 'zip-gbk@rczj.example.cn' and origin = 'archive' order by filename",
     );
@@ -324,27 +314,18 @@ describe("the ingest worker", () => {
     await applyTestCampaign(t.db, summary);
     const reports = join(import.meta.dirname, "fixtures/reports");
     const expected = JSON.parse(readFileSync(join(reports, "expected.json"), "utf8")).files["incomplete-summary.docx"];
-    const raw = await new MailComposer({
-      from: "rczj@example.cn",
-      to: "112812581@qq.com",
-      subject: "活动周总结",
-      messageId: "<summary-docx@rczj.example.cn>",
-      text: "总结报告见附件",
-      attachments: [{ filename: "总结.docx", content: readFileSync(join(reports, "incomplete-summary.docx")) }],
-    })
-      .compile()
-      .build();
-    const stored = await blobs.put(Readable.from([raw]));
-    await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), {
-      campaignId,
-      mailboxId,
-      rawKey: stored.key,
-      rawSha256: stored.sha256,
-      uidValidity: 1,
-      uid: 11,
-      sizeBytes: stored.size,
-      internalDate: "2022-05-21T06:00:00.000Z",
-    });
+    await ingestComposed(
+      {
+        from: "rczj@example.cn",
+        to: "112812581@qq.com",
+        subject: "活动周总结",
+        messageId: "<summary-docx@rczj.example.cn>",
+        text: "总结报告见附件",
+        attachments: [{ filename: "总结.docx", content: readFileSync(join(reports, "incomplete-summary.docx")) }],
+      },
+      11,
+      "2022-05-21T06:00:00.000Z",
+    );
     const docs = await t.pool.query("select kind, parse_status, classified_by from dashboard.documents where message_id = 'summary-docx@rczj.example.cn'");
     expect(docs.rows).toEqual([{ kind: "summary_report", parse_status: "invalid", classified_by: "content:doc_title:工作总结" }]);
     const { rows } = await t.pool.query(
@@ -371,30 +352,21 @@ describe("the ingest worker", () => {
 
   it("files a cut-short stats form and a password-protected info form as unreadable forms, and the 回执 asks for both again", async () => {
     const regressions = join(import.meta.dirname, "fixtures/regressions");
-    const raw = await new MailComposer({
-      from: "ym@example.cn",
-      to: "112812581@qq.com",
-      subject: "益民技校报送材料",
-      messageId: "<unreadable-forms@ym.example.cn>",
-      text: "见附件",
-      attachments: [
-        { filename: "情况统计表.xlsx", content: readFileSync(join(regressions, "truncated-stats.xlsx")) },
-        { filename: "信息采集表.xlsx", content: readFileSync(join(regressions, "encrypted.xlsx")) },
-      ],
-    })
-      .compile()
-      .build();
-    const stored = await blobs.put(Readable.from([raw]));
-    const filed = await runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), {
-      campaignId,
-      mailboxId,
-      rawKey: stored.key,
-      rawSha256: stored.sha256,
-      uidValidity: 1,
-      uid: 30,
-      sizeBytes: stored.size,
-      internalDate: "2022-05-13T08:00:00.000Z",
-    });
+    const filed = await ingestComposed(
+      {
+        from: "ym@example.cn",
+        to: "112812581@qq.com",
+        subject: "益民技校报送材料",
+        messageId: "<unreadable-forms@ym.example.cn>",
+        text: "见附件",
+        attachments: [
+          { filename: "情况统计表.xlsx", content: readFileSync(join(regressions, "truncated-stats.xlsx")) },
+          { filename: "信息采集表.xlsx", content: readFileSync(join(regressions, "encrypted.xlsx")) },
+        ],
+      },
+      30,
+      "2022-05-13T08:00:00.000Z",
+    );
     const docs = await t.pool.query(
       "select filename, kind, parse_status from dashboard.documents where message_id = 'unreadable-forms@ym.example.cn' order by filename",
     );
