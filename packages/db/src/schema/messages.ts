@@ -130,6 +130,8 @@ export const outbox = pgTable(
   },
   (t) => [
     index("outbox_status").on(t.status, t.nextAttemptAt),
+    // Every ingest looks up the 回执 of its mail, and the console joins 回执 to mails.
+    index("outbox_related_message").on(t.relatedMessageId),
     index("outbox_to_created").on(t.toAddress, t.createdAt),
     // The hourly cap counts by lower(to_address) (countRecentToAddress).
     index("outbox_to_lower_created").on(sql`lower(${t.toAddress})`, t.createdAt),

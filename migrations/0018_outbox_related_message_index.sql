@@ -1,0 +1,1 @@
+CREATE INDEX "outbox_related_message" ON "outbox" USING btree ("related_message_id");
