@@ -1,4 +1,4 @@
-import { and, eq, notInArray } from "drizzle-orm";
+import { and, eq, notInArray, sql } from "drizzle-orm";
 import { campaignSchema, zonedToInstant, type Campaign, type RosterEntry } from "@baosong/core";
 import type { Database, Executor } from "../client.ts";
 import { campaigns, mailboxes, requirements, schools } from "../schema/campaigns.ts";
@@ -109,8 +109,30 @@ export interface CampaignContext {
   mailboxKeys: Map<number, string>;
 }
 
-/** The campaign as the services read it: the stored config, re-validated, and the roster with ids. */
+/**
+ * Contexts already read, per database handle and campaign id, with the row version (`xmin`)
+ * they were read at. Every apply updates the campaign row in the transaction that changes
+ * config, roster and mailboxes, so an unchanged version means an unchanged context: a job
+ * then costs one small query instead of three and a zod validation of the whole config.
+ */
+const contexts = new WeakMap<Executor, Map<number, { version: string; context: CampaignContext }>>();
+const MAX_CACHED_CONTEXTS = 64;
+
+/** The campaign as the services read it: the stored config, re-validated, and the roster with ids. Treat it as read-only. */
 export async function loadCampaignContext(db: Executor, campaignId: number): Promise<CampaignContext> {
+  const [current] = await db.select({ version: sql<string>`xmin::text` }).from(campaigns).where(eq(campaigns.id, campaignId));
+  if (!current) throw new Error(`campaign ${campaignId} does not exist`);
+  let known = contexts.get(db);
+  if (!known) contexts.set(db, (known = new Map()));
+  const cached = known.get(campaignId);
+  if (cached && cached.version === current.version) return cached.context;
+  const context = await readCampaignContext(db, campaignId);
+  if (known.size >= MAX_CACHED_CONTEXTS) known.clear();
+  known.set(campaignId, { version: current.version, context });
+  return context;
+}
+
+async function readCampaignContext(db: Executor, campaignId: number): Promise<CampaignContext> {
   const [row] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
   if (!row) throw new Error(`campaign ${campaignId} does not exist`);
   const campaign = campaignSchema.parse(row.config);
