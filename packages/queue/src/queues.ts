@@ -10,7 +10,12 @@ export interface QueueSettings {
 
 /** BullMQ needs `maxRetriesPerRequest: null` on worker connections, or a blocked read throws. */
 export function redisConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+  // While Redis is down ioredis reconnects by itself and the commands waiting on it fail in
+  // their callers; without a listener it also prints "Unhandled error event" on every try.
+  // /healthz and the pollers' heartbeat are where an outage shows.
+  redis.on("error", () => undefined);
+  return redis;
 }
 
 export function connectionOf(settings: QueueSettings): { connection: ConnectionOptions; prefix: string } {
