@@ -1,6 +1,7 @@
 import type { DocText, Sheet } from "@baosong/core";
 import type { Properties } from "./doc.ts";
 import { FieldNesting } from "./doc-fields.ts";
+import { runAt } from "./doc-property-runs.ts";
 import { MAX_TABLE_CELLS, tablesToSheets, type GridCell, type GridRow, type TableBlock } from "./table-grid.ts";
 
 // [MS-DOC] paragraph sprms that place a paragraph in a table, and the table sprms of a row end.
@@ -50,19 +51,6 @@ function paragraphSprms(papx: Papx | null, data: Buffer | null): Map<number, Buf
     }
   }
   return own;
-}
-
-function runAt(runs: readonly Papx[], fc: number): Papx | null {
-  let lo = 0;
-  let hi = runs.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const r = runs[mid]!;
-    if (fc < r.fcStart) hi = mid - 1;
-    else if (fc >= r.fcEnd) lo = mid + 1;
-    else return r;
-  }
-  return null;
 }
 
 interface RowShape {

@@ -5,6 +5,7 @@ import { openCompoundFile } from "./cfb.ts";
 import { withDocTables } from "./doc-tables.ts";
 import { DocTooLargeError, EncryptedDocumentError, OldFormatError, OleUnreadableError } from "./errors.ts";
 import { FieldNesting } from "./doc-fields.ts";
+import { type PropertyRun, runAt } from "./doc-property-runs.ts";
 import { readAllBounded } from "./read-all.ts";
 import { withTextBoxes, type Piece } from "./doc-text-boxes.ts";
 
@@ -36,14 +37,6 @@ const SPRM_P_F_INNER_TTP = 0x244c;
 const SPRM_P_OUT_LVL = 0x2640;
 const SPRM_C_F_BOLD = 0x0835;
 const SPRM_T_DEF_TABLE = 0xd608;
-
-/** A run of file positions (FCs) sharing paragraph or character properties, from an FKP page. */
-interface PropertyRun {
-  fcStart: number;
-  fcEnd: number;
-  istd: number;
-  grpprl: Buffer;
-}
 
 interface Style {
   sti: number;
@@ -197,19 +190,6 @@ function propertyRuns(plcBte: Buffer | null, word: Buffer, kind: "papx" | "chpx"
     }
   }
   return runs.sort((a, b) => a.fcStart - b.fcStart);
-}
-
-function runAt(runs: PropertyRun[], fc: number): PropertyRun | null {
-  let lo = 0;
-  let hi = runs.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const r = runs[mid]!;
-    if (fc < r.fcStart) hi = mid - 1;
-    else if (fc >= r.fcEnd) lo = mid + 1;
-    else return r;
-  }
-  return null;
 }
 
 /** A sprm's one-byte operand in a grpprl, or null when absent; stops at anything it cannot size. */

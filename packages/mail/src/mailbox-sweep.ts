@@ -194,9 +194,15 @@ async function enqueueUnlessFiled(c: SweepContext, r: ReceiptFacts): Promise<und
 }
 
 async function enqueue(c: SweepContext, r: ReceiptFacts): Promise<void> {
-  const job: IngestJob = {
-    campaignId: c.campaignId,
-    mailboxId: c.mailboxId,
+  const job = ingestJobOf({ ...r, campaignId: c.campaignId, mailboxId: c.mailboxId });
+  await c.queues.add("mail.ingest", job, jobIds.ingest(job));
+}
+
+/** The `mail.ingest` job of a secured mail: the poller's, and the worker's sweep for lost jobs. */
+export function ingestJobOf(r: ReceiptFacts & { campaignId: number; mailboxId: number }): IngestJob {
+  return {
+    campaignId: r.campaignId,
+    mailboxId: r.mailboxId,
     rawKey: keyOf(r.rawSha256),
     rawSha256: r.rawSha256,
     uidValidity: r.uidValidity,
@@ -204,7 +210,6 @@ async function enqueue(c: SweepContext, r: ReceiptFacts): Promise<void> {
     sizeBytes: r.sizeBytes,
     internalDate: r.internalDate.toISOString(),
   };
-  await c.queues.add("mail.ingest", job, jobIds.ingest(job));
 }
 
 /**

@@ -1,7 +1,7 @@
-import { keyOf } from "@baosong/blobs";
 import { listUnfiledReceipts, type Database } from "@baosong/db";
-import { jobIds, type IngestJob, type JobQueues } from "@baosong/queue";
+import { jobIds, type JobQueues } from "@baosong/queue";
 import type { Logger } from "@baosong/log";
+import { ingestJobOf } from "@baosong/mail";
 
 export interface IngestSweepSettings {
   db: Database;
@@ -37,16 +37,7 @@ export function startIngestSweep(s: IngestSweepSettings): IngestSweep {
     for (;;) {
       const page = await listUnfiledReceipts(s.db, PAGE, after);
       for (const r of page) {
-        const job: IngestJob = {
-          campaignId: r.campaignId,
-          mailboxId: r.mailboxId,
-          rawKey: keyOf(r.rawSha256),
-          rawSha256: r.rawSha256,
-          uidValidity: r.uidValidity,
-          uid: r.uid,
-          sizeBytes: r.sizeBytes,
-          internalDate: r.internalDate.toISOString(),
-        };
+        const job = ingestJobOf(r);
         if (await s.queues.ensure("mail.ingest", job, jobIds.ingest(job))) added++;
       }
       if (page.length < PAGE || stopped) break;
