@@ -16,7 +16,7 @@ export interface ImapSourceSettings {
   password: string;
   db: Database;
   blobs: BlobStore;
-  queues: Pick<JobQueues, "add">;
+  queues: Pick<JobQueues, "addBulk">;
   logger: Logger;
   lock: PollerLock;
   backoff?: BackoffSettings;

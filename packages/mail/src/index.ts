@@ -8,6 +8,8 @@ export * from "./imap-source.ts";
 export * from "./imap-backoff.ts";
 export * from "./mailbox-lock.ts";
 export * from "./mailbox-sweep.ts";
+export { ingestJobOf } from "./mail-securing.ts";
+export type { BatchLimits } from "./sweep-plan.ts";
 export * from "./sender-verification.ts";
 export * from "./sender-address.ts";
 export * from "./header-salvage.ts";

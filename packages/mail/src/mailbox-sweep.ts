@@ -1,26 +1,17 @@
 import type { ImapFlow } from "imapflow";
 import type { MailboxConfig } from "@baosong/core";
-import {
-  advanceLastUid,
-  findReceipt,
-  findResyncMatch,
-  getMailboxState,
-  isMessageFiled,
-  listFiledUnmarkedReceipts,
-  markReceipts,
-  recordHeartbeat,
-  recordReceipt,
-  recordUidValidity,
-  type Database,
-} from "@baosong/db";
-import { keyOf, type BlobStore } from "@baosong/blobs";
-import { jobIds, type IngestJob, type JobQueues } from "@baosong/queue";
+import { getMailboxState, listFiledUnmarkedReceipts, markReceipts, recordHeartbeat, recordUidValidity, type Database } from "@baosong/db";
+import type { BlobStore } from "@baosong/blobs";
+import type { JobQueues } from "@baosong/queue";
 import type { Logger } from "@baosong/log";
+import { secureWindow } from "./mail-securing.ts";
+import type { BatchLimits, ListedMail } from "./sweep-plan.ts";
 
 /**
- * One pass over an open IMAP connection: secure every mail above the last UID secured, then
- * flag or move the mails the worker has filed. Each step is recorded before the next, so a
- * crash anywhere repeats at most a harmless enqueue and never skips a mail.
+ * One pass over an open IMAP connection: secure every mail above the last UID secured, in
+ * batches (mail-securing.ts), then flag or move the mails the worker has filed. Each step is
+ * recorded before the next, so a crash anywhere repeats at most a harmless enqueue and never
+ * skips a mail.
  */
 export interface SweepContext {
   client: ImapFlow;
@@ -29,24 +20,17 @@ export interface SweepContext {
   config: MailboxConfig;
   db: Database;
   blobs: BlobStore;
-  queues: Pick<JobQueues, "add">;
+  queues: Pick<JobQueues, "addBulk">;
   logger: Logger;
-  /** Aborted when the poller stops: the sweep ends after the mail in hand. */
+  /** Aborted when the poller stops: the sweep ends after recording the mail already fetched. */
   signal: AbortSignal;
-}
-
-interface ListedMail {
-  uid: number;
-  size: number | null;
-  internalDate: Date;
-  messageId: string | null;
+  /** Batch sizes; tests make them small. */
+  batchLimits?: BatchLimits;
 }
 
 /** UIDs listed per FETCH; receipts marked per STORE or MOVE. */
 const LIST_WINDOW = 1000;
 const MARK_BATCH = 500;
-/** Large mails (videos of hundreds of MB) come in pieces of this size, never whole. */
-const DOWNLOAD_CHUNK = 256 * 1024;
 
 export interface SweepResult {
   secured: number;
@@ -92,15 +76,11 @@ async function secureNewMail(c: SweepContext, uidValidity: number, lastUid: numb
     const uidNext = c.client.mailbox ? c.client.mailbox.uidNext : 0;
     last = from + LIST_WINDOW >= uidNext;
     const range = last ? `${from}:*` : `${from}:${from + LIST_WINDOW - 1}`;
-    for (const mail of await listMail(c.client, range, from)) {
-      if (c.signal.aborted) break;
-      const problem = await secureOne(c, uidValidity, mail);
-      if (problem) problems.push(problem);
-      // Only now, with the bytes stored, the receipt written and the job enqueued.
-      await advanceLastUid(c.db, c.mailboxId, uidValidity, mail.uid);
-      secured++;
-    }
-    if (secured) await recordHeartbeat(c.db, c.mailboxId);
+    const listed = await listMail(c.client, range, from);
+    const count = await secureWindow(c, uidValidity, listed, problems);
+    secured += count;
+    if (count) await recordHeartbeat(c.db, c.mailboxId);
+    if (count < listed.length) break;
     from += LIST_WINDOW;
   }
   if (secured) c.logger.info({ msg: "mail secured", action: "mail.secure", count: secured, uidValidity });
@@ -125,104 +105,6 @@ async function listMail(client: ImapFlow, range: string, from: number): Promise<
     });
   }
   return listed.sort((a, b) => a.uid - b.uid);
-}
-
-/** Returns a problem to report when the mail could not be secured and never will be. */
-async function secureOne(c: SweepContext, uidValidity: number, mail: ListedMail): Promise<string | undefined> {
-  // Recorded before a crash that came ahead of advancing last_uid: enqueue again (the job id
-  // makes that a no-op) unless the worker already filed it.
-  const known = await findReceipt(c.db, c.mailboxId, uidValidity, mail.uid);
-  if (known) return enqueueUnlessFiled(c, known);
-
-  // After a UIDVALIDITY change the same mail comes back under a new UID: known by Message-ID
-  // and size, it is recorded without downloading it again.
-  if (mail.messageId && mail.size !== null) {
-    const match = await findResyncMatch(c.db, c.mailboxId, { messageIdHeader: mail.messageId, sizeBytes: mail.size, notUidValidity: uidValidity });
-    if (match) {
-      const receipt = {
-        mailboxId: c.mailboxId,
-        uidValidity,
-        uid: mail.uid,
-        rawSha256: match.rawSha256,
-        messageIdHeader: mail.messageId,
-        sizeBytes: match.sizeBytes,
-        internalDate: mail.internalDate,
-      };
-      await recordReceipt(c.db, receipt);
-      c.logger.debug({ msg: "mail recognised after resync", action: "mail.resync", uid: mail.uid, rawSha256: match.rawSha256 });
-      return enqueueUnlessFiled(c, receipt);
-    }
-  }
-
-  const download = await c.client.download(String(mail.uid), undefined, { uid: true, chunkSize: DOWNLOAD_CHUNK });
-  if (!download.content) return reportVanished(c, mail);
-  const blob = await c.blobs.put(download.content);
-  if (mail.size !== null && blob.size !== mail.size) {
-    c.logger.warn({
-      msg: "downloaded size differs from the size the server reported",
-      action: "mail.secure",
-      uid: mail.uid,
-      reported: mail.size,
-      stored: blob.size,
-    });
-  }
-  const receipt = {
-    mailboxId: c.mailboxId,
-    uidValidity,
-    uid: mail.uid,
-    rawSha256: blob.sha256,
-    messageIdHeader: mail.messageId,
-    // The server's size, as a resync compares it without downloading.
-    sizeBytes: mail.size ?? blob.size,
-    internalDate: mail.internalDate,
-  };
-  await recordReceipt(c.db, receipt);
-  await enqueue(c, { ...receipt, sizeBytes: blob.size });
-}
-
-interface ReceiptFacts {
-  uidValidity: number;
-  uid: number;
-  rawSha256: string;
-  sizeBytes: number;
-  internalDate: Date;
-}
-
-async function enqueueUnlessFiled(c: SweepContext, r: ReceiptFacts): Promise<undefined> {
-  if (await isMessageFiled(c.db, c.mailboxId, r.rawSha256)) return;
-  await enqueue(c, r);
-}
-
-async function enqueue(c: SweepContext, r: ReceiptFacts): Promise<void> {
-  const job = ingestJobOf({ ...r, campaignId: c.campaignId, mailboxId: c.mailboxId });
-  await c.queues.add("mail.ingest", job, jobIds.ingest(job));
-}
-
-/** The `mail.ingest` job of a secured mail: the poller's, and the worker's sweep for lost jobs. */
-export function ingestJobOf(r: ReceiptFacts & { campaignId: number; mailboxId: number }): IngestJob {
-  return {
-    campaignId: r.campaignId,
-    mailboxId: r.mailboxId,
-    rawKey: keyOf(r.rawSha256),
-    rawSha256: r.rawSha256,
-    uidValidity: r.uidValidity,
-    uid: r.uid,
-    sizeBytes: r.sizeBytes,
-    internalDate: r.internalDate.toISOString(),
-  };
-}
-
-/**
- * The server listed the mail but has nothing to download. If it is really gone (someone
- * deleted it in webmail meanwhile) nothing can secure it, and waiting for it would stall the
- * mailbox: say so loudly and move on. If it is still there, fail the sweep and try again.
- */
-async function reportVanished(c: SweepContext, mail: ListedMail): Promise<string> {
-  const still = await c.client.fetchOne(String(mail.uid), { uid: true }, { uid: true });
-  if (still) throw new Error(`the server returned no content for UID ${mail.uid}; it will be tried again`);
-  const text = `UID ${mail.uid} (Message-ID ${mail.messageId ?? "none"}) was removed from the mailbox before it could be secured`;
-  c.logger.error({ msg: "mail removed before it could be secured", action: "mail.secure", uid: mail.uid, messageId: mail.messageId });
-  return text;
 }
 
 /** Flags or moves filed mail; never deletes or expunges (SPEC §1, §9). */

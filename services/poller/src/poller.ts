@@ -8,7 +8,7 @@ import type { Logger } from "@baosong/log";
 export interface PollerSettings {
   db: Database;
   blobs: BlobStore;
-  queues: Pick<JobQueues, "add">;
+  queues: Pick<JobQueues, "addBulk">;
   logger: Logger;
   /** Where the per-mailbox locks live (the queues' Redis). */
   redisUrl: string;

@@ -1,4 +1,4 @@
-import { and, asc, eq, exists, inArray, isNull, ne, notExists, sql } from "drizzle-orm";
+import { and, asc, eq, exists, gte, inArray, isNull, lte, ne, notExists, sql } from "drizzle-orm";
 import { campaignSchema, type MailboxConfig } from "@baosong/core";
 import type { Executor } from "../client.ts";
 import { campaigns, mailboxes, mailReceipts } from "../schema/campaigns.ts";
@@ -128,6 +128,59 @@ export async function findReceipt(db: Executor, mailboxId: number, uidValidity: 
   return row ?? null;
 }
 
+/** Receipts a mailbox already holds for UIDs `fromUid`…`toUid` of one UIDVALIDITY: one query per listed window. */
+export async function findReceiptsInRange(db: Executor, mailboxId: number, uidValidity: number, fromUid: number, toUid: number): Promise<MailReceipt[]> {
+  return db
+    .select()
+    .from(mailReceipts)
+    .where(and(eq(mailReceipts.mailboxId, mailboxId), eq(mailReceipts.uidValidity, uidValidity), gte(mailReceipts.uid, fromUid), lte(mailReceipts.uid, toUid)))
+    .orderBy(asc(mailReceipts.uid));
+}
+
+/** Records many receipts in one INSERT; a (UIDVALIDITY, UID) already recorded is left as it is. */
+export async function recordReceipts(db: Executor, receipts: readonly NewMailReceipt[]): Promise<void> {
+  if (!receipts.length) return;
+  await db
+    .insert(mailReceipts)
+    .values([...receipts])
+    .onConflictDoNothing({ target: [mailReceipts.mailboxId, mailReceipts.uidValidity, mailReceipts.uid] });
+}
+
+/**
+ * `findResyncMatch` for a whole listed window in one query: per Message-ID and size, the
+ * earliest receipt of another UIDVALIDITY. Keyed by `resyncKey`.
+ */
+export async function findResyncMatches(
+  db: Executor,
+  mailboxId: number,
+  candidates: readonly { messageIdHeader: string; sizeBytes: number }[],
+  notUidValidity: number,
+): Promise<Map<string, MailReceipt>> {
+  const found = new Map<string, MailReceipt>();
+  if (!candidates.length) return found;
+  const rows = await db
+    .select()
+    .from(mailReceipts)
+    .where(
+      and(
+        eq(mailReceipts.mailboxId, mailboxId),
+        inArray(mailReceipts.messageIdHeader, [...new Set(candidates.map((c) => c.messageIdHeader))]),
+        ne(mailReceipts.uidValidity, notUidValidity),
+      ),
+    )
+    .orderBy(asc(mailReceipts.id));
+  for (const row of rows) {
+    const key = resyncKey({ messageIdHeader: row.messageIdHeader!, sizeBytes: row.sizeBytes });
+    if (!found.has(key)) found.set(key, row);
+  }
+  return found;
+}
+
+/** How `findResyncMatches` keys a mail: its Message-ID header and size together. */
+export function resyncKey(m: { messageIdHeader: string; sizeBytes: number }): string {
+  return `${m.sizeBytes} ${m.messageIdHeader}`;
+}
+
 /**
  * Resync after a UIDVALIDITY change: a mail secured under an earlier UIDVALIDITY, known by
  * its Message-ID header and size, so it need not be downloaded again.
@@ -161,6 +214,16 @@ export async function isMessageFiled(db: Executor, mailboxId: number, rawSha256:
     .where(and(eq(messages.mailboxId, mailboxId), eq(messages.rawSha256, rawSha256)))
     .limit(1);
   return row !== undefined;
+}
+
+/** Which of these raw messages the worker has filed: `isMessageFiled` for a batch. */
+export async function listFiledRawSha256s(db: Executor, mailboxId: number, rawSha256s: readonly string[]): Promise<Set<string>> {
+  if (!rawSha256s.length) return new Set();
+  const rows = await db
+    .select({ rawSha256: messages.rawSha256 })
+    .from(messages)
+    .where(and(eq(messages.mailboxId, mailboxId), inArray(messages.rawSha256, [...new Set(rawSha256s)])));
+  return new Set(rows.map((r) => r.rawSha256));
 }
 
 /**
