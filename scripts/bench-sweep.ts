@@ -7,6 +7,8 @@
  *   BENCH_MAILS=300 BENCH_LARGE=20 BENCH_RUNS=5 pnpm exec tsx scripts/bench-sweep.ts
  *
  * BENCH_LARGE of the mails carry a 2 MB attachment (above the poller's large-mail threshold).
+ * Then BENCH_LATENCY mails (default 30) are APPENDed one every BENCH_GAP_MS (default 1000) to a
+ * running poller: the time from APPEND to the ingest job in Redis, p50 and p95.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -15,10 +17,11 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { ImapFlow } from "imapflow";
 import { LocalBlobStore } from "@baosong/blobs";
-import { mailboxes, mailReceipts } from "@baosong/db";
+import { applyCampaign, mailboxes, mailReceipts } from "@baosong/db";
 import { createLogger } from "@baosong/log";
 import { sweepMailbox } from "@baosong/mail";
 import { JobQueues, redisConnection } from "@baosong/queue";
+import { startPollers } from "@baosong/svc-poller";
 import { eq } from "drizzle-orm";
 import { applyTestCampaign, testCampaign } from "../test/support/campaign.ts";
 import { createTestDatabase } from "../test/support/database.ts";
@@ -99,6 +102,61 @@ async function ceiling(user: string, run: number): Promise<void> {
   );
 }
 
+/** APPEND → ingest job enqueued, through a running poller that hears new mail by IDLE. */
+async function latency(): Promise<void> {
+  const count = Number(process.env.BENCH_LATENCY ?? 30);
+  const gapMs = Number(process.env.BENCH_GAP_MS ?? 1000);
+  if (!count) return;
+  const latencyUser = `latency-${randomBytes(4).toString("hex")}@test.local`;
+  await dovecot.addUser(latencyUser, PASSWORD);
+  const c = testCampaign({
+    slug: "bench-latency",
+    mailboxes: [
+      {
+        id: "main",
+        address: "112812581@qq.com",
+        imap: { host: dovecot.host, port: dovecot.port, secure: false, user: latencyUser, password_env: "BENCH_IMAP_PASSWORD" },
+        poll_interval_seconds: 3600,
+      },
+    ],
+  });
+  await applyCampaign(t.db, c, null);
+  const blobDir = await mkdtemp(join(tmpdir(), "bench-sweep-"));
+  const prefix = `bench-${randomBytes(4).toString("hex")}`;
+  const queues = new JobQueues({ redisUrl, prefix });
+  const pollers = await startPollers({
+    db: t.db,
+    blobs: new LocalBlobStore(blobDir),
+    queues,
+    logger,
+    redisUrl,
+    prefix,
+    env: { BENCH_IMAP_PASSWORD: PASSWORD },
+  });
+  const appender = await dovecot.client(latencyUser);
+  const ingest = queues.queue("ingest");
+  const waits: number[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const raw = smallMail(100_000 + i);
+      const sent = performance.now();
+      await appender.append("INBOX", raw);
+      while ((await ingest.count()) <= i) await new Promise((r) => setTimeout(r, 5));
+      waits.push(performance.now() - sent);
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+  } finally {
+    await appender.logout();
+    await pollers.stop();
+    await ingest.obliterate({ force: true });
+    await queues.close();
+    await rm(blobDir, { recursive: true, force: true });
+  }
+  const sorted = waits.sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!.toFixed(0);
+  console.log(`latency: APPEND → ingest job, ${count} mails ${gapMs} ms apart: p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, max ${at(1)} ms`);
+}
+
 const dovecot = await startDovecot();
 const t = await createTestDatabase();
 const user = `bench-${randomBytes(4).toString("hex")}@test.local`;
@@ -174,6 +232,7 @@ try {
     await rm(blobDir, { recursive: true, force: true });
   }
   for (let run = 1; run <= RUNS; run++) await ceiling(user, run);
+  await latency();
 } finally {
   await t.drop();
   await dovecot.stop();
