@@ -113,6 +113,8 @@ describe("securing a burst in batches", { timeout: 120_000 }, () => {
     batchLimits?: BatchLimits;
     /** Sees every download the sweep asks the server for. */
     onDownload?: (uid: string) => void;
+    /** Runs before each FETCH of mail sources, as a webmail user deleting mail meanwhile would. */
+    beforeSourceFetch?: () => Promise<void>;
   }
 
   async function sweep(o: SweepOptions = {}): Promise<SweepResult> {
@@ -121,6 +123,11 @@ describe("securing a burst in batches", { timeout: 120_000 }, () => {
     client.download = (range, part, options) => {
       o.onDownload?.(String(range));
       return download(range, part, options);
+    };
+    const fetch = client.fetch.bind(client);
+    client.fetch = async function* (range, query, options) {
+      if (query.source) await o.beforeSourceFetch?.();
+      return yield* fetch(range, query, options);
     };
     try {
       return await sweepMailbox({
@@ -298,6 +305,30 @@ describe("securing a burst in batches", { timeout: 120_000 }, () => {
     expect(await lastUid()).toBe(uids.at(-1));
     const unfiled = known.slice(12);
     expect(resync.enqueued.sort()).toEqual([...fresh, ...unfiled].map(jobIdOf).sort());
+  });
+
+  it("reports a mail deleted between listing and download and secures the others", async () => {
+    const raws = Array.from({ length: 5 }, (_, i) => schoolMail(`方案 ${i}`, 300));
+    const uids = await append(raws);
+    const deleted = uids[2]!;
+
+    const result = await sweep({
+      beforeSourceFetch: async () => {
+        const other = await dovecot.client(user);
+        try {
+          await other.mailboxOpen("INBOX");
+          await other.messageDelete(String(deleted), { uid: true });
+        } finally {
+          await other.logout();
+        }
+      },
+    });
+
+    expect(result.secured).toBe(5);
+    expect(result.problems).toEqual([expect.stringContaining(`UID ${deleted} (Message-ID ${messageIdOf(raws[2]!)}) was removed`)]);
+    expect((await receipts()).map((r) => r.uid)).toEqual(uids.filter((u) => u !== deleted));
+    expect(await ingestJobIds()).toEqual([...raws.slice(0, 2), ...raws.slice(3)].map(jobIdOf).sort());
+    expect(await lastUid()).toBe(uids.at(-1));
   });
 
   async function file(receipt: MailReceipt): Promise<void> {
