@@ -6,7 +6,8 @@
  *   pnpm exec tsx scripts/bench-sweep.ts                # 1,000 small mails, 3 runs
  *   BENCH_MAILS=300 BENCH_LARGE=20 BENCH_RUNS=5 pnpm exec tsx scripts/bench-sweep.ts
  *
- * BENCH_LARGE of the mails carry a 2 MB attachment (above the poller's large-mail threshold).
+ * BENCH_LARGE of the mails carry a BENCH_LARGE_MB (default 2) MB attachment, above the poller's
+ * large-mail threshold.
  * Then BENCH_LATENCY mails (default 30) are APPENDed one every BENCH_GAP_MS (default 1000) to a
  * running poller: the time from APPEND to the ingest job in Redis, p50 and p95.
  */
@@ -30,6 +31,7 @@ import { startDovecot } from "../test/support/dovecot.ts";
 const MAILS = Number(process.env.BENCH_MAILS ?? 1000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 0);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const LARGE_MB = Number(process.env.BENCH_LARGE_MB ?? 2);
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PASSWORD = "benchpassword";
 
@@ -71,7 +73,7 @@ async function appendAll(client: ImapFlow): Promise<void> {
   const largeEvery = LARGE ? Math.floor(MAILS / LARGE) : 0;
   for (let i = 0; i < MAILS; i++) {
     const large = largeEvery > 0 && i % largeEvery === largeEvery - 1;
-    await client.append("INBOX", smallMail(i, large ? 2 * 1024 * 1024 : 0));
+    await client.append("INBOX", smallMail(i, large ? LARGE_MB * 1024 * 1024 : 0));
   }
 }
 
