@@ -135,7 +135,6 @@ async function statsSheet(wb: ExcelJS.Workbook, input: DigestWorkbookInput): Pro
   widths.seeHeaders(heads);
   for (const school of input.schools) widths.see(1, school);
   widths.seeRow(totals);
-  widths.see(1, note);
 
   const ws = openSheet(wb, "情况统计表", widths.widths(), 3);
   titleRow(ws, `${input.campaignTitle}情况统计表（汇总）`, width);
@@ -276,7 +275,6 @@ function statusSheet(wb: ExcelJS.Workbook, input: DigestWorkbookInput): void {
   const widths = new ColumnWidths(8, 30);
   widths.seeHeaders(heads);
   for (const r of m.rows) widths.seeRow(values(r));
-  widths.see(1, statusLegend);
 
   const ws = openSheet(wb, "报送情况", widths.widths(), 1 + headRows);
   titleRow(ws, `${input.campaignTitle}报送情况（截至${formatCampaignTime(input.now, input.timeZone)}）`, width);

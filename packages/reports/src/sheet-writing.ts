@@ -131,8 +131,8 @@ export function noteRow(ws: ExcelJS.Worksheet, row: number, text: string): void 
 /**
  * Column widths from the longest line in each column, CJK characters counting double, kept
  * between a readable minimum and a maximum beyond which the text wraps. Fed every value a
- * column shows except the merged title's (it would widen the first column); a merged header
- * counts for every column it spans.
+ * column shows except the merged title's and the note's under the table (they would widen
+ * the first column); a merged header counts for every column it spans.
  */
 export class ColumnWidths {
   readonly #widest: number[] = [];
