@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import ExcelJS from "exceljs";
 import { campaignSchema, statusMatrix, zonedToInstant, type DigestStatsRow } from "@baosong/core";
 import { digestRowsOf } from "./digest-rows.ts";
-import { writeDigestWorkbook, type DigestWorkbookInput } from "./digest-workbook.ts";
+import { WorkbookOutputClosedError, writeDigestWorkbook, type DigestWorkbookInput } from "./digest-workbook.ts";
 
 const bj = (local: string) => zonedToInstant(local, "Asia/Shanghai");
 const centre = "重庆市荣昌区职业教育中心";
@@ -200,5 +200,21 @@ describe("writeDigestWorkbook", () => {
     expect(ws.getCell("D2").master.address).toBe("C2");
     expect(rowValues(ws, 4, 1, 5)).toEqual([centre, "✓ 按时", "✗ 未交", "✗ 未交", "✓ 按时"]);
     expect(rowValues(ws, 5, 1, 5)).toEqual([anfu, "迟交", "✗ 未交", "✗ 未交", "! 有误"]);
+  });
+});
+
+describe("writeDigestWorkbook when its output gives up", () => {
+  it("stops reading rows and fails, rather than writing on into a closed output", async () => {
+    const schools = Array.from({ length: 5000 }, (_, i) => `学校${i}`);
+    const { rows, statsTotals } = digestRowsOf({ schools, mediaLevels: [], days: [], stats: [], infoForms: [], daily: [] });
+    let read = 0;
+    const counted = { ...rows, eachStats: (visit: Parameters<typeof rows.eachStats>[0]) => rows.eachStats((r) => (read++, visit(r))) };
+    const out = new PassThrough();
+    // A store that refuses after the first bytes, as a full disk or a size limit would.
+    out.once("data", () => out.destroy(new Error("disk full")));
+    const writing = writeDigestWorkbook({ ...input, schools, mediaLevels: [], days: [], rows: counted, statsTotals, matrix: { columns: [], rows: [] } }, out);
+    await expect(writing).rejects.toThrow(WorkbookOutputClosedError);
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(schools.length);
   });
 });

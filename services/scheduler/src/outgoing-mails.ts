@@ -26,7 +26,7 @@ import {
   type NewOutboxMail,
 } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
-import { writeDigestWorkbook, type DigestRows } from "@baosong/reports";
+import { WorkbookOutputClosedError, writeDigestWorkbook, type DigestRows } from "@baosong/reports";
 
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /** QQ 超大附件 links expiring within this many days are listed in a digest. */
@@ -70,6 +70,8 @@ async function digestOutboxRows(db: Executor, blobs: BlobStore, c: CampaignOutgo
   });
   // Both settle before returning: the writer reads through `db`, which the caller goes on using.
   const [composed, stored] = await Promise.allSettled([composeDigestMail(db, c, planned, workbook), storing]);
+  // The writer stops when the store gives up: the store's reason is the one to report.
+  if (stored.status === "rejected" && (composed.status === "fulfilled" || composed.reason instanceof WorkbookOutputClosedError)) throw stored.reason;
   if (composed.status === "rejected") throw composed.reason;
   if (stored.status === "rejected") throw stored.reason;
   const { mail, filename } = composed.value;
