@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type { DailyCountRow, DaySubmission, DigestInfoRow, DigestStatsRow, DocumentKind, ExpiringLink, FiledItem, OpenFindingsCount } from "@baosong/core";
+import type { DaySubmission, DigestInfoRow, DigestStatsRow, DocumentKind, ExpiringLink, FiledItem, OpenFindingsCount } from "@baosong/core";
 import type { Executor } from "../client.ts";
 import { eachRow } from "../cursor.ts";
 import { schedulerRuns } from "../schema/scheduler.ts";
@@ -191,23 +191,6 @@ export async function listDaySubmissions(db: Executor, campaignId: number, day: 
     receivedAt: toDate(r.received_at),
     filename: String(r.filename),
     kind: r.kind as DocumentKind,
-  }));
-}
-
-/** dashboard.daily_matrix of the campaign. */
-export async function listDailyCounts(db: Executor, campaignId: number): Promise<DailyCountRow[]> {
-  const found = await rows(
-    db,
-    sql`select v.school, v.day::text as day, v.daily_reports, v.photos, v.videos
-        from dashboard.daily_matrix v join campaigns c on c.slug = v.campaign
-        where c.id = ${campaignId} order by v.school, v.day`,
-  );
-  return found.map((r) => ({
-    school: String(r.school),
-    day: String(r.day),
-    daily_reports: Number(r.daily_reports),
-    photos: Number(r.photos),
-    videos: Number(r.videos),
   }));
 }
 
