@@ -2,8 +2,8 @@ import { createWriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
-import { campaignDay, SchoolStatusCollector } from "@baosong/core";
-import { eachFiledItem, listCampaigns } from "@baosong/db";
+import { campaignDay, SchoolStatusCollector, type Campaign, type SchoolStatus } from "@baosong/core";
+import { eachFiledItem, listCampaigns, type Database } from "@baosong/db";
 import type { Runtime } from "@baosong/runtime";
 import { composeDigestMail, digestWorkbookName } from "@baosong/svc-scheduler";
 
@@ -27,9 +27,7 @@ export async function digestPreviewCommand(rt: Runtime, o: DigestPreviewOptions,
   }
   for (const { id, slug, campaign } of campaigns) {
     const day = o.day ?? campaignDay(now, campaign.timezone);
-    const collector = new SchoolStatusCollector(campaign, now);
-    await eachFiledItem(rt.database.db, id, (item) => collector.add(item));
-    const statuses = collector.statuses();
+    const statuses = await statusesAt(rt.database.db, id, campaign, now);
     const dir = resolve(o.outDir, slug);
     await mkdir(dir, { recursive: true });
     // The workbook is written to its file as it is built: 10,000 schools never sit in memory.
@@ -61,4 +59,11 @@ export async function digestPreviewCommand(rt: Runtime, o: DigestPreviewOptions,
     out(`  ${workbookPath}`);
   }
   return 0;
+}
+
+/** Where every school stands at `now`, read item by item: the items themselves are not kept. */
+async function statusesAt(db: Database, campaignId: number, campaign: Campaign, now: Date): Promise<SchoolStatus[]> {
+  const collector = new SchoolStatusCollector(campaign, now);
+  await eachFiledItem(db, campaignId, (item) => collector.add(item));
+  return collector.statuses();
 }
