@@ -9,6 +9,8 @@ export * from "./repositories/outbox.repository.ts";
 export * from "./repositories/receipts.repository.ts";
 export * from "./repositories/forms.repository.ts";
 export * from "./repositories/schedule.repository.ts";
+export * from "./repositories/digest.repository.ts";
+export * from "./cursor.ts";
 export * from "./repositories/assignment.repository.ts";
 export * from "./repositories/console-accounts.repository.ts";
 export * from "./repositories/console-views.repository.ts";

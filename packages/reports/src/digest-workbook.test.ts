@@ -1,7 +1,10 @@
+import { PassThrough } from "node:stream";
+import { buffer } from "node:stream/consumers";
 import { describe, expect, it } from "vitest";
 import ExcelJS from "exceljs";
 import { campaignSchema, statusMatrix, zonedToInstant, type DigestStatsRow } from "@baosong/core";
-import { buildDigestWorkbook, type DigestWorkbookInput } from "./digest-workbook.ts";
+import { digestRowsOf } from "./digest-rows.ts";
+import { WorkbookOutputClosedError, writeDigestWorkbook, type DigestWorkbookInput } from "./digest-workbook.ts";
 
 const bj = (local: string) => zonedToInstant(local, "Asia/Shanghai");
 const centre = "重庆市荣昌区职业教育中心";
@@ -49,10 +52,7 @@ const stats: DigestStatsRow[] = [
 ];
 
 const now = bj("2022-05-21 20:30");
-const input: DigestWorkbookInput = {
-  campaignTitle: campaign.title,
-  timeZone: campaign.timezone,
-  now,
+const arrays = digestRowsOf({
   schools: campaign.schools.map((s) => s.name),
   mediaLevels: ["市级及以上", "区县级"],
   stats,
@@ -84,6 +84,15 @@ const input: DigestWorkbookInput = {
     { school: centre, day: "2022-05-16", daily_reports: 1, photos: 4, videos: 0 },
     { school: anfu, day: "2022-05-16", daily_reports: 1, photos: 3, videos: 2 },
   ],
+});
+const input: DigestWorkbookInput = {
+  campaignTitle: campaign.title,
+  timeZone: campaign.timezone,
+  now,
+  schools: campaign.schools.map((s) => s.name),
+  mediaLevels: ["市级及以上", "区县级"],
+  days: ["2022-05-15", "2022-05-16"],
+  ...arrays,
   matrix: statusMatrix(
     campaign,
     [
@@ -97,16 +106,18 @@ const input: DigestWorkbookInput = {
 };
 
 async function open(): Promise<ExcelJS.Workbook> {
+  const out = new PassThrough();
+  const [bytes] = await Promise.all([buffer(out), writeDigestWorkbook(input, out)]);
   const wb = new ExcelJS.Workbook();
   // exceljs declares its own Buffer (an ArrayBuffer); Node's Buffer is what it reads.
-  await wb.xlsx.load((await buildDigestWorkbook(input)) as unknown as ExcelJS.Buffer);
+  await wb.xlsx.load(bytes as unknown as ExcelJS.Buffer);
   return wb;
 }
 
 const rowValues = (ws: ExcelJS.Worksheet, row: number, from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => ws.getCell(row, from + i).value);
 
-describe("buildDigestWorkbook", () => {
+describe("writeDigestWorkbook", () => {
   it("lays out the 情况统计表 with the seed's two-row header, media levels merged under one head", async () => {
     const ws = (await open()).getWorksheet("情况统计表")!;
     expect(ws.getCell("A1").value).toBe("2022年职业教育活动周情况统计表（汇总）");
@@ -189,5 +200,21 @@ describe("buildDigestWorkbook", () => {
     expect(ws.getCell("D2").master.address).toBe("C2");
     expect(rowValues(ws, 4, 1, 5)).toEqual([centre, "✓ 按时", "✗ 未交", "✗ 未交", "✓ 按时"]);
     expect(rowValues(ws, 5, 1, 5)).toEqual([anfu, "迟交", "✗ 未交", "✗ 未交", "! 有误"]);
+  });
+});
+
+describe("writeDigestWorkbook when its output gives up", () => {
+  it("stops reading rows and fails, rather than writing on into a closed output", async () => {
+    const schools = Array.from({ length: 5000 }, (_, i) => `学校${i}`);
+    const { rows, statsTotals } = digestRowsOf({ schools, mediaLevels: [], days: [], stats: [], infoForms: [], daily: [] });
+    let read = 0;
+    const counted = { ...rows, eachStats: (visit: Parameters<typeof rows.eachStats>[0]) => rows.eachStats((r) => (read++, visit(r))) };
+    const out = new PassThrough();
+    // A store that refuses after the first bytes, as a full disk or a size limit would.
+    out.once("data", () => out.destroy(new Error("disk full")));
+    const writing = writeDigestWorkbook({ ...input, schools, mediaLevels: [], days: [], rows: counted, statsTotals, matrix: { columns: [], rows: [] } }, out);
+    await expect(writing).rejects.toThrow(WorkbookOutputClosedError);
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(schools.length);
   });
 });

@@ -1,3 +1,3 @@
 export { startScheduler, type SchedulerHandle, type SchedulerSettings } from "./scheduler.ts";
 export { runSchedulerOnce, type CampaignRun, type SchedulerDeps } from "./scheduler-run.ts";
-export { composeDigestMail, outboxMailsOf, XLSX_TYPE, type CampaignOutgoing, type DigestMail } from "./outgoing-mails.ts";
+export { composeDigestMail, digestWorkbookName, outboxMailsOf, XLSX_TYPE, type CampaignOutgoing, type DigestMail } from "./outgoing-mails.ts";

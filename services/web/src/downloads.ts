@@ -1,3 +1,5 @@
+import { PassThrough } from "node:stream";
+import { buffer } from "node:stream/consumers";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import ExcelJS from "exceljs";
 import yazl from "yazl";
@@ -47,20 +49,25 @@ export function registerDownloads(app: FastifyInstance, ctx: ConsoleContext): vo
     const now = ctx.now();
     const day = campaignDay(now, found.campaign.timezone);
     const statuses = schoolStatuses(found.campaign, await listFiledItems(ctx.db, found.id));
-    const digest = await composeDigestMail(
-      ctx.db,
-      { campaign: found.campaign, campaignId: found.id, statuses, now },
-      {
-        kind: "digest",
-        dedupeKey: `console:${found.slug}:${day}`,
-        campaign: found.slug,
-        at: now,
-        to: { kind: "officials" },
-        day,
-        final: false,
-      },
-    );
-    return reply.header("content-disposition", attachmentDisposition(digest.filename)).type(XLSX).send(digest.workbook);
+    const workbook = new PassThrough();
+    const [digest, bytes] = await Promise.all([
+      composeDigestMail(
+        ctx.db,
+        { campaign: found.campaign, campaignId: found.id, statuses, now },
+        {
+          kind: "digest",
+          dedupeKey: `console:${found.slug}:${day}`,
+          campaign: found.slug,
+          at: now,
+          to: { kind: "officials" },
+          day,
+          final: false,
+        },
+        workbook,
+      ),
+      buffer(workbook),
+    ]);
+    return reply.header("content-disposition", attachmentDisposition(digest.filename)).type(XLSX).send(bytes);
   });
 }
 

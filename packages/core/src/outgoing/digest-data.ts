@@ -84,13 +84,18 @@ export function statsTotals(rows: readonly DigestStatsRow[], levels: readonly st
     reporting: rows.length,
     teachers: sum((r) => r.teachers),
     students: sum((r) => r.students),
-    student_coverage_pct: enrolled > 0 ? Math.round((covered / enrolled) * 1000) / 10 : null,
+    student_coverage_pct: coveragePct(covered, enrolled),
     enterprises: sum((r) => r.enterprises),
     total_participants: sum((r) => r.total_participants),
     activity_items: sum((r) => r.activity_items),
     media_reports_total: sum(mediaTotalOf),
     media_reports_by_level: Object.fromEntries(levels.map((l) => [l, sum((r) => r.media_reports_by_level[l])])),
   };
+}
+
+/** Participating students over implied enrolment, in percent to one decimal; null without enrolment. */
+export function coveragePct(covered: number, enrolled: number): number | null {
+  return enrolled > 0 ? Math.round((covered / enrolled) * 1000) / 10 : null;
 }
 
 /** A form's media total, or the sum of its levels when the total was left empty. */

@@ -49,7 +49,7 @@ function input(now: Date, day: string, final = false): DigestInput {
       { school: centre, receivedAt: bj("2022-05-16 10:00"), filename: "IMG_2041.JPG", kind: "media_photo" },
       { school: null, receivedAt: bj("2022-05-16 11:00"), filename: "<script>x</script>.docx", kind: "other" },
     ],
-    stats,
+    statsTotals: statsTotals(stats, levels),
     openFindings: [
       { school: anfu, errors: 1, warnings: 2 },
       { school: centre, errors: 0, warnings: 0 },
@@ -148,7 +148,9 @@ describe("composeDigest", () => {
   });
 
   it("says so when no statistics form has arrived", () => {
-    expect(composeDigest({ ...input(bj("2022-05-16 20:30"), "2022-05-16"), stats: [] }).text).toContain("尚未收到任何学校的情况统计表。");
+    expect(composeDigest({ ...input(bj("2022-05-16 20:30"), "2022-05-16"), statsTotals: statsTotals([], []) }).text).toContain(
+      "尚未收到任何学校的情况统计表。",
+    );
   });
 });
 

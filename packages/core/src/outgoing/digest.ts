@@ -2,23 +2,14 @@ import type { ComposedMail } from "./acknowledgement.ts";
 import { formatCampaignTime } from "../campaign-time.ts";
 import { kindLabels } from "../kinds.ts";
 import type { StatusMatrix } from "../schedule/school-status.ts";
-import {
-  statsTotals,
-  statusLabel,
-  statusLegend,
-  type DaySubmission,
-  type DigestFrame,
-  type ExpiringLink,
-  type OpenFindingsCount,
-  type DigestStatsRow,
-} from "./digest-data.ts";
+import { statusLabel, statusLegend, type DaySubmission, type DigestFrame, type ExpiringLink, type OpenFindingsCount, type StatsTotals } from "./digest-data.ts";
 import { formatDay, renderHtml, renderText, type HeaderCell, type MailBlock } from "./mail-blocks.ts";
 
 export interface DigestInput extends DigestFrame {
   /** Items filed on `day`. */
   submissions: readonly DaySubmission[];
-  /** The latest 情况统计表 per school. */
-  stats: readonly DigestStatsRow[];
+  /** The 合计 of the latest 情况统计表 of the roster's schools (the mail shows no school's own figures). */
+  statsTotals: StatsTotals;
   openFindings: readonly OpenFindingsCount[];
   largeAttachments: readonly ExpiringLink[];
   /** QQ links expiring within this many days are listed. Default 7. */
@@ -71,7 +62,7 @@ function overview(d: DigestInput): MailBlock[] {
     `${formatDay(d.day)}收到${schools}所学校的${attributed.length}份材料。`,
     `已过截止时间仍未收到：${overdue}项，涉及${behind.size}所学校。`,
     `收到但有错误需修改：${flawed}项。`,
-    `情况统计表：已收到${d.stats.length}所学校（共${d.matrix.rows.length}所）。`,
+    `情况统计表：已收到${d.statsTotals.reporting}所学校（共${d.matrix.rows.length}所）。`,
   ];
   const unattributed = d.submissions.length - attributed.length;
   if (unattributed) items.push(`另有${unattributed}份材料无法确认来自哪所学校，请在管理后台处理${d.consoleUrl ? `：${d.consoleUrl}/pending` : "。"}`);
@@ -149,12 +140,12 @@ function submissionsSection(d: DigestInput): MailBlock[] {
 }
 
 function statsSection(d: DigestInput): MailBlock[] {
-  if (d.stats.length === 0)
+  const t = d.statsTotals;
+  if (t.reporting === 0)
     return [
       { kind: "h", text: "情况统计表合计" },
       { kind: "p", text: "尚未收到任何学校的情况统计表。" },
     ];
-  const t = statsTotals(d.stats, d.mediaLevels);
   const figures: [string, string][] = [
     ["参与活动的教师数", `${t.teachers}人`],
     ["参与活动的学生数", `${t.students}人`],

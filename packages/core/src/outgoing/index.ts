@@ -2,6 +2,7 @@ export { submitAddress, type NoticeItem, type SchoolNoticeInput } from "./school
 export { composeReminder, reminderInput, type ReminderInput } from "./reminder.ts";
 export { composeOverdueNotice, overdueInput, type OverdueInput } from "./overdue.ts";
 export {
+  coveragePct,
   digestFrame,
   mediaLevelsOf,
   mediaTotalOf,

@@ -1,6 +1,7 @@
 export { campaignDays, deadlineFor, reminderInstant, requirementDeadlines, type Deadline } from "./requirement-times.ts";
 export {
   owedItems,
+  SchoolStatusCollector,
   schoolStatuses,
   statusMatrix,
   statusOf,

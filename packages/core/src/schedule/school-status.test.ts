@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { deadlineFor, requirementDeadlines } from "./requirement-times.ts";
 import { anfu, bj, centre, rongchang, rongchangStatuses, yimin } from "../../test/rongchang-fixture.ts";
-import { owedItems, schoolStatuses, statusMatrix, statusOf } from "./school-status.ts";
+import { owedItems, SchoolStatusCollector, schoolStatuses, statusMatrix, statusOf, type FiledItem } from "./school-status.ts";
 
 const campaign = rongchang();
 const statuses = rongchangStatuses();
@@ -144,5 +144,31 @@ describe("schoolStatuses", () => {
         ],
       },
     ]);
+  });
+});
+
+describe("SchoolStatusCollector", () => {
+  it("keeps a few submissions per school and deadline, and the matrix reads the same as from every item", () => {
+    const kinds = ["info_form", "stats_form", "daily_report", "media_photo", "media_video", "summary_report"] as const;
+    const items: FiledItem[] = [];
+    // Many items per deadline, on time and late, valid and not, some after `now`, ties in time.
+    for (let i = 0; i < 600; i++) {
+      const school = [centre, anfu, yimin][i % 3]!;
+      const kind = kinds[(i * 7) % kinds.length]!;
+      const time = `${String(8 + ((i * 5) % 14)).padStart(2, "0")}:${i % 2 ? "00" : "30"}`;
+      // The centre's info forms all come after the 13th, and are fine: late.
+      const lateForm = school === centre && kind === "info_form";
+      const received = lateForm ? `2022-05-14 ${time}` : `2022-05-${10 + (i % 13)} ${time}`;
+      items.push({ school, kind, activityDay: `2022-05-${15 + (i % 7)}`, receivedAt: bj(received), valid: lateForm || i % 4 !== 1 });
+    }
+    const now = bj("2022-05-19 12:00");
+    const collector = new SchoolStatusCollector(campaign, now);
+    for (const item of items) collector.add(item);
+    const condensed = collector.statuses();
+    expect(Math.max(...condensed.map((s) => s.submissions.length))).toBeLessThanOrEqual(3);
+    expect(condensed.reduce((n, s) => n + s.submissions.length, 0)).toBeLessThan(items.length / 3);
+    const matrix = statusMatrix(campaign, condensed, now);
+    expect(matrix).toEqual(statusMatrix(campaign, schoolStatuses(campaign, items), now));
+    expect(new Set(matrix.rows.flatMap((r) => r.cells))).toEqual(new Set(["on_time", "late", "invalid", "missing"]));
   });
 });

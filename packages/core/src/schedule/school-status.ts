@@ -163,3 +163,46 @@ function columnLabel(d: Deadline): { label: string; group: string | null } {
   const [, month, day] = d.day.split("-").map(Number) as [number, number, number];
   return { label: `${month}月${day}日`, group: kindLabels[d.kind] };
 }
+
+/**
+ * schoolStatuses for filed items read one at a time (a cursor's rows): of each school's
+ * items toward a deadline it keeps only what statusOf needs at `now` — the first earliest,
+ * the first latest and the first valid item known by then — so memory follows schools ×
+ * deadlines, not the number of files (a photo-heavy campaign of 10,000 schools files
+ * hundreds of thousands). statusOf gives the same status on them as on all the items.
+ */
+export class SchoolStatusCollector {
+  private readonly deadlines: Deadline[];
+  private readonly byKey = new Map<string, { school: string; deadlineId: string; earliest: Submission; latest: Submission; valid: Submission | null }>();
+
+  constructor(
+    campaign: Campaign,
+    private readonly now: Date,
+  ) {
+    this.deadlines = requirementDeadlines(campaign);
+  }
+
+  add(item: FiledItem): void {
+    if (item.receivedAt > this.now) return; // not known yet at `now`, as statusOf has it
+    const deadline = deadlineFor(this.deadlines, item.kind, item.activityDay);
+    if (!deadline) return;
+    const submission: Submission = { receivedAt: item.receivedAt, valid: item.valid };
+    const key = `${item.school}\u0000${deadline.id}`;
+    const seen = this.byKey.get(key);
+    if (!seen) {
+      this.byKey.set(key, { school: item.school, deadlineId: deadline.id, earliest: submission, latest: submission, valid: item.valid ? submission : null });
+      return;
+    }
+    if (submission.receivedAt < seen.earliest.receivedAt) seen.earliest = submission;
+    if (submission.receivedAt > seen.latest.receivedAt) seen.latest = submission;
+    if (!seen.valid && item.valid) seen.valid = submission;
+  }
+
+  statuses(): SchoolStatus[] {
+    return [...this.byKey.values()].map(({ school, deadlineId, earliest, latest, valid }) => ({
+      school,
+      deadlineId,
+      submissions: [...new Set([earliest, latest, valid].filter((s): s is Submission => s !== null))],
+    }));
+  }
+}

@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
-import type { DailyCountRow, DaySubmission, DigestInfoRow, DigestStatsRow, DocumentKind, ExpiringLink, FiledItem, OpenFindingsCount } from "@baosong/core";
+import type { DaySubmission, DigestInfoRow, DigestStatsRow, DocumentKind, ExpiringLink, FiledItem, OpenFindingsCount } from "@baosong/core";
 import type { Executor } from "../client.ts";
+import { eachRow } from "../cursor.ts";
 import { schedulerRuns } from "../schema/scheduler.ts";
 
 /**
@@ -20,27 +21,35 @@ const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)
 const toNumber = (v: unknown): number | null => (v == null ? null : Number(v));
 
 /** Every document filed for a school of the campaign, as schoolStatuses() takes them. */
-export async function listFiledItems(db: Executor, campaignId: number): Promise<FiledItem[]> {
-  const found = await rows(
-    db,
-    sql`select s.name as school, d.kind, d.activity_day::text as activity_day, m.received_at,
-               d.parse_status not in ('invalid', 'unreadable') as valid
-        from documents d
-        join messages m on m.id = d.message_id
-        join schools s on s.id = m.school_id
-        where m.campaign_id = ${campaignId}
-          -- as dashboard.school_status: an unreadable file counts only when nothing readable of its kind came
-          and (d.parse_status <> 'unreadable' or not exists (
-            select 1 from documents d2 join messages m2 on m2.id = d2.message_id
-            where m2.school_id = m.school_id and m2.campaign_id = m.campaign_id and d2.kind = d.kind and d2.parse_status <> 'unreadable'))`,
-  );
-  return found.map((r) => ({
+const filedItemsOf = (campaignId: number) =>
+  sql`select s.name as school, d.kind, d.activity_day::text as activity_day, m.received_at,
+             d.parse_status not in ('invalid', 'unreadable') as valid
+      from documents d
+      join messages m on m.id = d.message_id
+      join schools s on s.id = m.school_id
+      where m.campaign_id = ${campaignId}
+        -- as dashboard.school_status: an unreadable file counts only when nothing readable of its kind came
+        and (d.parse_status <> 'unreadable' or not exists (
+          select 1 from documents d2 join messages m2 on m2.id = d2.message_id
+          where m2.school_id = m.school_id and m2.campaign_id = m.campaign_id and d2.kind = d.kind and d2.parse_status <> 'unreadable'))`;
+
+function filedItemOf(r: Row): FiledItem {
+  return {
     school: String(r.school),
     kind: r.kind as DocumentKind,
     activityDay: (r.activity_day as string | null) ?? null,
     receivedAt: toDate(r.received_at),
     valid: Boolean(r.valid),
-  }));
+  };
+}
+
+export async function listFiledItems(db: Executor, campaignId: number): Promise<FiledItem[]> {
+  return (await rows(db, filedItemsOf(campaignId))).map(filedItemOf);
+}
+
+/** listFiledItems one at a time, through a cursor: a campaign files hundreds of thousands. */
+export async function eachFiledItem(db: Executor, campaignId: number, visit: (item: FiledItem) => void | Promise<void>): Promise<void> {
+  await eachRow<Row>(db, filedItemsOf(campaignId), (r) => visit(filedItemOf(r)));
 }
 
 /**
@@ -67,14 +76,9 @@ export async function listSchoolAddresses(db: Executor, campaignId: number): Pro
   return addresses;
 }
 
-/** The latest 情况统计表 per school (dashboard.stats_forms where is_latest). */
-export async function listLatestStatsForms(db: Executor, campaignId: number): Promise<DigestStatsRow[]> {
-  const found = await rows(
-    db,
-    sql`select v.* from dashboard.stats_forms v join campaigns c on c.slug = v.campaign
-        where c.id = ${campaignId} and v.is_latest order by v.school, v.row_index`,
-  );
-  return found.map((r) => ({
+/** A row of dashboard.stats_forms as the digest takes it. */
+export function statsFormOf(r: Row): DigestStatsRow {
+  return {
     school: String(r.school),
     schools_participating: toNumber(r.schools_participating),
     teachers: toNumber(r.teachers),
@@ -85,18 +89,14 @@ export async function listLatestStatsForms(db: Executor, campaignId: number): Pr
     activity_items: toNumber(r.activity_items),
     media_reports_total: toNumber(r.media_reports_total),
     media_reports_by_level: (r.media_reports_by_level as Record<string, number | null>) ?? {},
-  }));
+  };
 }
 
-/** The latest 信息采集表 per school (dashboard.info_forms where is_latest). */
-export async function listLatestInfoForms(db: Executor, campaignId: number): Promise<DigestInfoRow[]> {
-  const found = await rows(
-    db,
-    sql`select v.* from dashboard.info_forms v join campaigns c on c.slug = v.campaign
-        where c.id = ${campaignId} and v.is_latest order by v.school`,
-  );
-  const text = (v: unknown) => (v == null ? null : String(v));
-  return found.map((r) => ({
+const text = (v: unknown) => (v == null ? null : String(v));
+
+/** A row of dashboard.info_forms as the digest takes it. */
+export function infoFormOf(r: Row): DigestInfoRow {
+  return {
     school: String(r.school),
     unit_name: text(r.unit_name),
     contact_name: text(r.contact_name),
@@ -106,7 +106,27 @@ export async function listLatestInfoForms(db: Executor, campaignId: number): Pro
     website_url: text(r.website_url),
     plan_text: text(r.plan_text),
     featured_text: text(r.featured_text),
-  }));
+  };
+}
+
+/** The latest 情况统计表 per school (dashboard.stats_forms where is_latest). */
+export async function listLatestStatsForms(db: Executor, campaignId: number): Promise<DigestStatsRow[]> {
+  const found = await rows(
+    db,
+    sql`select v.* from dashboard.stats_forms v join campaigns c on c.slug = v.campaign
+        where c.id = ${campaignId} and v.is_latest order by v.school, v.row_index`,
+  );
+  return found.map(statsFormOf);
+}
+
+/** The latest 信息采集表 per school (dashboard.info_forms where is_latest). */
+export async function listLatestInfoForms(db: Executor, campaignId: number): Promise<DigestInfoRow[]> {
+  const found = await rows(
+    db,
+    sql`select v.* from dashboard.info_forms v join campaigns c on c.slug = v.campaign
+        where c.id = ${campaignId} and v.is_latest order by v.school`,
+  );
+  return found.map(infoFormOf);
 }
 
 /**
@@ -171,23 +191,6 @@ export async function listDaySubmissions(db: Executor, campaignId: number, day: 
     receivedAt: toDate(r.received_at),
     filename: String(r.filename),
     kind: r.kind as DocumentKind,
-  }));
-}
-
-/** dashboard.daily_matrix of the campaign. */
-export async function listDailyCounts(db: Executor, campaignId: number): Promise<DailyCountRow[]> {
-  const found = await rows(
-    db,
-    sql`select v.school, v.day::text as day, v.daily_reports, v.photos, v.videos
-        from dashboard.daily_matrix v join campaigns c on c.slug = v.campaign
-        where c.id = ${campaignId} order by v.school, v.day`,
-  );
-  return found.map((r) => ({
-    school: String(r.school),
-    day: String(r.day),
-    daily_reports: Number(r.daily_reports),
-    photos: Number(r.photos),
-    videos: Number(r.videos),
   }));
 }
 

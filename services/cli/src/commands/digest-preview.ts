@@ -1,9 +1,11 @@
+import { createWriteStream } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { campaignDay, schoolStatuses } from "@baosong/core";
-import { listCampaigns, listFiledItems } from "@baosong/db";
+import { finished } from "node:stream/promises";
+import { campaignDay, SchoolStatusCollector, type Campaign, type SchoolStatus } from "@baosong/core";
+import { eachFiledItem, listCampaigns, type Database } from "@baosong/db";
 import type { Runtime } from "@baosong/runtime";
-import { composeDigestMail } from "@baosong/svc-scheduler";
+import { composeDigestMail, digestWorkbookName } from "@baosong/svc-scheduler";
 
 export interface DigestPreviewOptions {
   campaign?: string;
@@ -25,30 +27,43 @@ export async function digestPreviewCommand(rt: Runtime, o: DigestPreviewOptions,
   }
   for (const { id, slug, campaign } of campaigns) {
     const day = o.day ?? campaignDay(now, campaign.timezone);
-    const statuses = schoolStatuses(campaign, await listFiledItems(rt.database.db, id));
-    const digest = await composeDigestMail(
-      rt.database.db,
-      { campaign, campaignId: id, statuses, now },
-      {
-        kind: "digest",
-        dedupeKey: `preview:${slug}:${day}`,
-        campaign: slug,
-        at: now,
-        to: { kind: "officials" },
-        day,
-        final: o.final,
-      },
-    );
+    const statuses = await statusesAt(rt.database.db, id, campaign, now);
     const dir = resolve(o.outDir, slug);
     await mkdir(dir, { recursive: true });
+    // The workbook is written to its file as it is built: 10,000 schools never sit in memory.
+    const workbookPath = join(dir, digestWorkbookName(day));
+    const workbook = createWriteStream(workbookPath);
+    const [digest] = await Promise.all([
+      composeDigestMail(
+        rt.database.db,
+        { campaign, campaignId: id, statuses, now },
+        {
+          kind: "digest",
+          dedupeKey: `preview:${slug}:${day}`,
+          campaign: slug,
+          at: now,
+          to: { kind: "officials" },
+          day,
+          final: o.final,
+        },
+        workbook,
+      ),
+      finished(workbook),
+    ]);
     const base = `digest-${day}`;
     await writeFile(join(dir, `${base}.html`), digest.mail.html);
     await writeFile(join(dir, `${base}.txt`), `${digest.mail.subject}\n\n${digest.mail.text}`);
-    await writeFile(join(dir, digest.filename), digest.workbook);
     out(`✓ ${slug}: ${digest.mail.subject}`);
     out(`  ${join(dir, `${base}.html`)}`);
     out(`  ${join(dir, `${base}.txt`)}`);
-    out(`  ${join(dir, digest.filename)}`);
+    out(`  ${workbookPath}`);
   }
   return 0;
+}
+
+/** Where every school stands at `now`, read item by item: the items themselves are not kept. */
+async function statusesAt(db: Database, campaignId: number, campaign: Campaign, now: Date): Promise<SchoolStatus[]> {
+  const collector = new SchoolStatusCollector(campaign, now);
+  await eachFiledItem(db, campaignId, (item) => collector.add(item));
+  return collector.statuses();
 }
