@@ -165,3 +165,28 @@ describe("statsTotals", () => {
     expect(statsTotals([{ ...stats[0]!, student_coverage_pct: null }], levels).student_coverage_pct).toBeNull();
   });
 });
+
+describe("composeDigest for a roster larger than a mail can show", () => {
+  // 1,200 schools: every third has everything overdue, the others are on time.
+  const now = bj("2022-05-16 20:30");
+  const base = input(now, "2022-05-16");
+  const columns = base.matrix.columns;
+  const rows = Array.from({ length: 1200 }, (_, i) => ({
+    school: `学校${String(i).padStart(4, "0")}`,
+    cells: columns.map((c) => (i % 3 === 0 && c.dueAt <= now ? ("missing" as const) : ("on_time" as const))),
+  }));
+  const big = composeDigest({ ...base, matrix: { columns, rows } });
+
+  it("lists the schools that need attention, in roster order, and says where the rest are", () => {
+    expect(big.text).toContain("名册共1200所学校，邮件中只列出有逾期未交或需修改材料的400所；全部学校的情况见附件《汇总表-2022-05-16.xlsx》。");
+    expect(big.text).toContain("学校0000：");
+    expect(big.text).toContain("学校1197：");
+    expect(big.text).not.toContain("学校0001：");
+    expect(big.text.indexOf("学校0003：")).toBeLessThan(big.text.indexOf("学校0006："));
+  });
+
+  it("still counts every school in the overview", () => {
+    expect(big.text).toContain("名册共1200所学校。");
+    expect(big.text).toContain("涉及400所学校");
+  });
+});

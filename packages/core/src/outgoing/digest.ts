@@ -20,6 +20,13 @@ export interface DigestInput extends DigestFrame {
 
 /** A mail lists this many of the day's items; the workbook holds them all. */
 const MAX_LISTED_SUBMISSIONS = 100;
+/**
+ * A mail's status table has at most this many schools: a district's or a province's whole
+ * roster fits. Beyond it (a roster of thousands) the mail lists the schools that need
+ * attention first, and the workbook holds every school: a table of 10,000 rows is neither
+ * readable in a mail client nor accepted by QQ's mail size limits.
+ */
+const MAX_LISTED_SCHOOLS = 500;
 
 /** 日报摘要 (SPEC §5): the evening digest to officials, and the final one after the last deadline. */
 export function composeDigest(d: DigestInput): ComposedMail {
@@ -31,10 +38,10 @@ export function composeDigest(d: DigestInput): ComposedMail {
       text: `以下是${d.campaignTitle}截至${formatCampaignTime(d.now, d.timeZone)}的报送情况${d.final ? "（所有截止时间均已过，这是最终汇总）" : ""}。名册共${d.matrix.rows.length}所学校。`,
     },
     ...overview(d),
-    ...matrixSection(d.matrix, d.now),
+    ...matrixSection(d.matrix, d.now, d.attachmentName),
     ...submissionsSection(d),
     ...statsSection(d),
-    ...findingsSection(d.openFindings),
+    ...findingsSection(d.openFindings, d.attachmentName),
     ...linksSection(d),
   ];
   if (d.attachmentName) blocks.push({ kind: "p", text: `完整数据见附件《${d.attachmentName}》，表格按上报格式排列，可直接转发。` });
@@ -73,7 +80,7 @@ function overview(d: DigestInput): MailBlock[] {
   ];
 }
 
-function matrixSection(m: StatusMatrix, now: Date): MailBlock[] {
+function matrixSection(m: StatusMatrix, now: Date, attachmentName: string | undefined): MailBlock[] {
   const groups: HeaderCell[] = [];
   const labels: HeaderCell[] = [];
   const twoRows = m.columns.some((c) => c.group);
@@ -86,13 +93,30 @@ function matrixSection(m: StatusMatrix, now: Date): MailBlock[] {
     }
   });
   const header = twoRows ? [[{ text: "学校", rowspan: 2 }, ...groups], labels] : [[{ text: "学校" }, ...groups]];
-  const rows = m.rows.map((r) => [r.school, ...r.cells.map((s, i) => statusLabel(s, m.columns[i]!.dueAt, now))]);
-  const text = m.rows.map((r) => `${r.school}：${matrixTextLine(m, r.cells, now)}`);
+  const { listed, note } = schoolsToList(m, now, attachmentName);
+  const rows = listed.map((r) => [r.school, ...r.cells.map((s, i) => statusLabel(s, m.columns[i]!.dueAt, now))]);
+  const text = listed.map((r) => `${r.school}：${matrixTextLine(m, r.cells, now)}`);
   return [
     { kind: "h", text: "报送情况" },
+    ...(note ? [{ kind: "note", text: note } as const] : []),
     { kind: "table", header, rows, text },
     { kind: "note", text: statusLegend },
   ];
+}
+
+/** Every school while the roster fits a mail; otherwise those with overdue or flawed items, in roster order. */
+function schoolsToList(m: StatusMatrix, now: Date, attachmentName: string | undefined): { listed: StatusMatrix["rows"]; note?: string } {
+  if (m.rows.length <= MAX_LISTED_SCHOOLS) return { listed: m.rows };
+  const needsAttention = m.rows.filter((r) => r.cells.some((s, i) => s === "invalid" || (s === "missing" && m.columns[i]!.dueAt <= now)));
+  const listed = needsAttention.slice(0, MAX_LISTED_SCHOOLS);
+  const where = attachmentName ? `附件《${attachmentName}》` : "管理后台";
+  const rest = needsAttention.length - listed.length;
+  return {
+    listed,
+    note:
+      `名册共${m.rows.length}所学校，邮件中只列出有逾期未交或需修改材料的${listed.length}所` +
+      `${rest > 0 ? `（另有${rest}所同样需要关注）` : ""}；全部学校的情况见${where}。`,
+  };
 }
 
 /** A school's row in plain text: single items one by one, a daily requirement as a count. */
@@ -163,16 +187,21 @@ function statsSection(d: DigestInput): MailBlock[] {
   ];
 }
 
-function findingsSection(counts: readonly OpenFindingsCount[]): MailBlock[] {
+function findingsSection(counts: readonly OpenFindingsCount[], attachmentName: string | undefined): MailBlock[] {
   const open = counts.filter((c) => c.errors + c.warnings > 0);
   if (open.length === 0) return [];
-  return [
+  const listed = open.slice(0, MAX_LISTED_SCHOOLS);
+  const blocks: MailBlock[] = [
     { kind: "h", text: "尚待处理的问题" },
     {
       kind: "list",
-      items: open.map((c) => `${c.school}：错误${c.errors}项，提醒${c.warnings}项`),
+      items: listed.map((c) => `${c.school}：错误${c.errors}项，提醒${c.warnings}项`),
     },
   ];
+  const rest = open.length - listed.length;
+  if (rest > 0)
+    blocks.push({ kind: "note", text: `另有${rest}所学校有待处理的问题未在邮件中列出，详见${attachmentName ? `附件《${attachmentName}》` : "管理后台"}。` });
+  return blocks;
 }
 
 function linksSection(d: DigestInput): MailBlock[] {
