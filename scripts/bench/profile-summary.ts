@@ -1,0 +1,162 @@
+import { readFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
+import { SourceMap } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * Where the CPU time of a run went: V8 .cpuprofile files (one per thread, `--cpu-prof`)
+ * summed by self time per area — our packages (packages/<x>, services/<x>, read back through
+ * the bundle's source maps, since dist loses the paths), npm packages by name, node's own
+ * modules, GC, and idle/program.
+ */
+export interface CpuProfile {
+  /** Microseconds on the monotonic clock (the same clock as process.hrtime on Linux). */
+  startTime?: number;
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+
+export interface AreaTime {
+  area: string;
+  ms: number;
+  /** Share of all sampled time, idle included. */
+  pct: number;
+  /** Share of the busy time (idle excluded). */
+  busyPct: number;
+}
+
+export interface ProfileSummary {
+  totalMs: number;
+  busyMs: number;
+  areas: AreaTime[];
+  functions: { name: string; area: string; ms: number; busyPct: number }[];
+}
+
+export const IDLE = "(idle)";
+
+/** Maps a generated position to its original source path; null when there is no map. */
+export type SourceLookup = (url: string, line: number, column: number) => string | null;
+
+/**
+ * `sinceUs` (monotonic µs, process.hrtime.bigint() / 1000n) drops the samples before it: the
+ * start-up, which the start-up row measures on its own.
+ */
+export function summarizeProfiles(profiles: CpuProfile[], lookup: SourceLookup = () => null, sinceUs = 0): ProfileSummary {
+  const byArea = new Map<string, number>();
+  const byFunction = new Map<string, { area: string; ms: number }>();
+  for (const profile of profiles) {
+    const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+    const areaOf = new Map<number, string>();
+    const samples = profile.samples ?? [];
+    const deltas = profile.timeDeltas ?? [];
+    let at = profile.startTime ?? 0;
+    for (let i = 0; i < samples.length; i++) {
+      at += deltas[i] ?? 0;
+      const node = nodes.get(samples[i]!);
+      if (!node || at < sinceUs) continue;
+      // A sample's time is the gap to the next sample (V8 records the gap before each one).
+      const ms = Math.max(0, deltas[i + 1] ?? deltas[i] ?? 0) / 1000;
+      let area = areaOf.get(node.id);
+      if (area === undefined) {
+        area = areaOfFrame(node.callFrame, lookup);
+        areaOf.set(node.id, area);
+      }
+      byArea.set(area, (byArea.get(area) ?? 0) + ms);
+      const fn = `${node.callFrame.functionName || "(anonymous)"} ${shortUrl(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+      const f = byFunction.get(fn) ?? { area, ms: 0 };
+      f.ms += ms;
+      byFunction.set(fn, f);
+    }
+  }
+  const totalMs = [...byArea.values()].reduce((a, b) => a + b, 0);
+  const busyMs = totalMs - (byArea.get(IDLE) ?? 0);
+  const pct = (ms: number, of: number) => (of > 0 ? (100 * ms) / of : 0);
+  const areas = [...byArea.entries()]
+    .map(([area, ms]) => ({ area, ms, pct: pct(ms, totalMs), busyPct: area === IDLE ? 0 : pct(ms, busyMs) }))
+    .sort((a, b) => b.ms - a.ms);
+  const functions = [...byFunction.entries()]
+    .filter(([, f]) => f.area !== IDLE)
+    .map(([name, f]) => ({ name, area: f.area, ms: f.ms, busyPct: pct(f.ms, busyMs) }))
+    .sort((a, b) => b.ms - a.ms);
+  return { totalMs, busyMs, areas, functions };
+}
+
+/** The area a frame belongs to: GC, idle, node's modules, an npm package, or one of ours. */
+export function areaOfFrame(frame: CpuProfile["nodes"][number]["callFrame"], lookup: SourceLookup): string {
+  const { functionName, url } = frame;
+  if (functionName === "(garbage collector)") return "GC";
+  if (functionName === "(idle)") return IDLE;
+  if (functionName === "(program)") return "(program: V8 and native code outside JS)";
+  if (functionName === "(root)") return "(root)";
+  if (!url) return "(native/builtins)";
+  if (url.startsWith("node:")) return `node:${url.slice(5).split("/")[0]}`;
+  const original = lookup(url, frame.lineNumber, frame.columnNumber) ?? url;
+  return areaOfPath(original);
+}
+
+/** packages/<x> and services/<x> for ours; the package name for node_modules; else the path. */
+export function areaOfPath(path: string): string {
+  const nm = path.lastIndexOf("/node_modules/");
+  if (nm >= 0) {
+    const parts = path.slice(nm + "/node_modules/".length).split("/");
+    return parts[0]!.startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0]!;
+  }
+  const ours = /(?:^|\/)((?:packages|services)\/[^/]+)\//.exec(path);
+  if (ours) return ours[1]!;
+  return shortUrl(path);
+}
+
+function shortUrl(url: string): string {
+  return url.replace(/^file:\/\//, "").replace(/^.*\/(node_modules\/)/, "$1");
+}
+
+/** Source-map look-ups for the bundle's files (their `.map` beside them), cached per file. */
+export function sourceMapLookup(): SourceLookup {
+  const maps = new Map<string, { map: SourceMap; dir: string } | null>();
+  return (url, line, column) => {
+    if (!url.startsWith("file://") || url.includes("/node_modules/")) return null;
+    const file = fileURLToPath(url);
+    let entry = maps.get(file);
+    if (entry === undefined) {
+      entry = null;
+      try {
+        const payload = JSON.parse(readFileSync(`${file}.map`, "utf8"));
+        entry = { map: new SourceMap(payload), dir: dirname(file) };
+      } catch {
+        // no map: not a bundle file, keep its own path
+      }
+      maps.set(file, entry);
+    }
+    if (!entry) return null;
+    const found = entry.map.findEntry(line, column) as { originalSource?: string };
+    if (!found?.originalSource) return null;
+    const source = found.originalSource.startsWith("file://") ? fileURLToPath(found.originalSource) : resolve(entry.dir, found.originalSource);
+    return source;
+  };
+}
+
+/** Every .cpuprofile in `dir` (one per process and thread), summarized together. */
+export async function summarizeProfileDir(dir: string, sinceUs = 0): Promise<ProfileSummary & { files: number }> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"));
+  const profiles = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as CpuProfile));
+  return { ...summarizeProfiles(profiles, sourceMapLookup(), sinceUs), files: files.length };
+}
+
+/** A markdown table of the top areas, and of the top functions. */
+export function formatProfile(s: ProfileSummary, top = 15): string {
+  const fmt = (x: number) => x.toFixed(1);
+  const lines = [
+    `CPU profile: ${fmt(s.busyMs / 1000)} s busy of ${fmt(s.totalMs / 1000)} s sampled (all threads)`,
+    "",
+    "| area | self s | % of busy | % of all |",
+    "|---|---:|---:|---:|",
+    ...s.areas.slice(0, top).map((a) => `| ${a.area} | ${fmt(a.ms / 1000)} | ${a.area === IDLE ? "—" : fmt(a.busyPct)} | ${fmt(a.pct)} |`),
+    "",
+    "| top functions (self) | area | self s | % of busy |",
+    "|---|---|---:|---:|",
+    ...s.functions.slice(0, 10).map((f) => `| \`${f.name}\` | ${f.area} | ${fmt(f.ms / 1000)} | ${fmt(f.busyPct)} |`),
+  ];
+  return lines.join("\n");
+}
