@@ -54,16 +54,18 @@ export async function runE2e(argv: string[]): Promise<number> {
   const context = { machine, commit: gitCommit() };
   log(`machine: ${machine}`);
   log(`campaign smtp.per_minute = ${BENCH_PER_MINUTE}: the SMTP peer of the bench accepts everything`);
+  let servers: BenchServers | null = null;
+  // Ctrl-C: Postgres and Dovecot run as daemons and would outlive the bench; stop them too.
   const onSignal = () => {
     killAllLaunched();
-    process.exit(130);
+    void (servers?.close() ?? Promise.resolve()).finally(() => process.exit(130));
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   const measurements: Measurement[] = [];
   const failures: string[] = [];
   let profile: string | null = null;
-  const servers = await startServers();
+  servers = await startServers();
   try {
     for (const g of groups) {
       if (only && !g.rows.some((r) => only.has(r))) continue;

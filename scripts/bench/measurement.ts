@@ -64,7 +64,7 @@ export function markdownTable(measurements: Measurement[]): string {
       s ? `${fmt(s.min)} / ${fmt(s.median)} ${m.unit} (n=${s.n})` : "failed",
       c && m.ceiling ? `${m.ceiling.label} ${fmt(c.median)} ${m.unit}` : "—",
       ratioText,
-      m.target,
+      m.note ? `${m.target} (${m.note})` : m.target,
     ];
   });
   return [

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 
 /**
@@ -16,18 +16,30 @@ function clockTicks(): number {
   }
 }
 
-/** utime + stime of the process (all its threads), in seconds; null once it is gone. */
-export function cpuSeconds(pid: number): number | null {
-  let stat: string;
+/** Fields of /proc/<pid>/stat from field 3 on (the command name may hold spaces and parentheses). */
+function statFields(pid: number): string[] | null {
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
-  // Fields after the command name, which may itself hold spaces and parentheses.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  // utime and stime are fields 14 and 15 of stat(5); the slice starts at field 3.
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds of every live process in a process group (the bench starts each Baosong in a
+ * group of its own, so anything it forks counts too; children that ended count through their
+ * parent's cutime/cstime).
+ */
+export function groupCpuSeconds(pgid: number): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = statFields(Number(entry));
+    // pgrp is field 5.
+    if (f && Number(f[2]) === pgid) total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND;
+  }
+  return total;
 }
 
 export interface Memory {

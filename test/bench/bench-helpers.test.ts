@@ -22,33 +22,38 @@ describe("bench helpers", () => {
     expect(areaOfPath("/repo/node_modules/.pnpm/@zone-eu+mailsplit@5/node_modules/@zone-eu/mailsplit/lib/x.js")).toBe("@zone-eu/mailsplit");
   });
 
-  it("sums self time by area through the source map, and leaves out samples before start-up ended", () => {
+  it("sums self time by area through the source map, charges native code to its caller, and leaves out start-up", () => {
     const frame = (functionName: string, url = "", lineNumber = 0) => ({ functionName, url, lineNumber, columnNumber: 0 });
     const profile: CpuProfile = {
       startTime: 1_000,
       nodes: [
-        { id: 1, callFrame: frame("(root)") },
+        { id: 1, callFrame: frame("(root)"), children: [2, 3, 4, 5, 6, 7] },
         { id: 2, callFrame: frame("(idle)") },
         { id: 3, callFrame: frame("(garbage collector)") },
-        { id: 4, callFrame: frame("hashPart", "file:///repo/dist/chunk-ABC.js", 10) },
+        { id: 4, callFrame: frame("hashPart", "file:///repo/dist/chunk-ABC.js", 10), children: [8] },
         { id: 5, callFrame: frame("ingest", "file:///repo/dist/chunk-ABC.js", 20) },
         { id: 6, callFrame: frame("parse", "file:///repo/node_modules/.pnpm/mailparser@3/node_modules/mailparser/lib/mail-parser.js") },
         { id: 7, callFrame: frame("readFile", "node:fs") },
+        { id: 8, callFrame: frame("writev") },
       ],
       // Sample times: 1100, 1200, … (each sample is charged the gap to the next one, 100 µs here).
-      samples: [7, 4, 4, 5, 6, 3, 2, 2, 4],
-      timeDeltas: [100, 100, 100, 100, 100, 100, 100, 100, 100],
+      samples: [7, 4, 4, 5, 6, 3, 2, 2, 4, 8],
+      timeDeltas: [100, 100, 100, 100, 100, 100, 100, 100, 100, 100],
     };
     const lookup = (url: string, line: number) =>
       url.endsWith("chunk-ABC.js") ? (line === 10 ? "/repo/packages/blobs/src/blob-store.ts" : "/repo/services/worker/src/ingest.ts") : null;
     // The first sample (1100 µs, node:fs) is start-up: cut.
     const s = summarizeProfiles([profile], lookup, 1_150);
     const us = Object.fromEntries(s.areas.map((a) => [a.area, Math.round(a.ms * 1000)]));
-    expect(us).toEqual({ "packages/blobs": 300, "services/worker": 100, mailparser: 100, GC: 100, "(idle)": 200 });
-    expect(s.totalMs).toBeCloseTo(0.8);
-    expect(s.busyMs).toBeCloseTo(0.6);
-    expect(s.areas[0]).toMatchObject({ area: "packages/blobs", busyPct: 50 });
+    // The native writev under hashPart is charged to packages/blobs, and counted as its node/native part.
+    expect(us).toEqual({ "packages/blobs": 400, "services/worker": 100, mailparser: 100, GC: 100, "(idle)": 200 });
+    expect(Math.round(s.areas[0]!.nodeMs * 1000)).toBe(100);
+    expect(s.totalMs).toBeCloseTo(0.9);
+    expect(s.busyMs).toBeCloseTo(0.7);
+    expect(s.areas[0]).toMatchObject({ area: "packages/blobs" });
+    expect(s.areas[0]!.busyPct).toBeCloseTo(400 / 7);
     expect(s.functions[0]!.name).toContain("hashPart");
+    expect(s.functions.find((f) => f.name.startsWith("writev"))).toMatchObject({ area: "(native/builtins)" });
   });
 
   it("reads the In-Reply-To of a 回执 from its header block, folded or not", () => {
