@@ -1,14 +1,17 @@
 import { execFileSync } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
 import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
 import { formatProfile, summarizeProfileDir } from "./profile-summary.ts";
 import { jsonLine, markdownTable, type Measurement } from "./measurement.ts";
 import { burstRows, digestRows, profiledRun, scaleRows, startupRows, steadyRows, typicalRows, type Log } from "./rows.ts";
 import { BENCH_PER_MINUTE, killAllLaunched, startServers, type BenchServers } from "./world.ts";
 
 /**
- * `pnpm bench e2e [--only ROWS]`: issue #11's table, end to end. Builds dist, starts a
- * private Postgres, Redis, Dovecot and SMTP sink, and measures Baosong as it ships against
- * the ceiling measured in the same run. ROWS is a comma list of 1–9 and `profile`.
+ * `pnpm bench e2e [--only ROWS] [--readme]`: issue #11's table, end to end. Builds dist,
+ * starts a private Postgres, Redis, Dovecot and SMTP sink, and measures Baosong as it ships
+ * against the ceiling measured in the same run. ROWS is a comma list of 1–9 and `profile`;
+ * --readme puts the figures of a full run into README.md's Performance section.
  *
  *   BENCH_REPEATS=n        repeats of every row (default: 3, or less where a row is long)
  *   BENCH_MAILS=300        typical mails (rows 1, 2, profile)
@@ -97,14 +100,42 @@ export async function runE2e(argv: string[]): Promise<number> {
   } finally {
     await servers.close();
   }
-  console.log(
-    `\n## Baosong end-to-end bench (issue #11)\n\nMachine: ${machine}; commit ${context.commit}. Campaign \`per_minute\`: ${BENCH_PER_MINUTE} (the bench's SMTP peer accepts everything).\n`,
-  );
-  console.log(markdownTable(measurements));
-  if (profile) console.log(`\n${profile}`);
+  const figures = [
+    `Machine: ${machine}; commit ${context.commit}. Campaign \`per_minute\`: ${BENCH_PER_MINUTE} (the bench's SMTP peer accepts everything).`,
+    markdownTable(measurements),
+    ...(profile ? [profile] : []),
+  ].join("\n\n");
+  console.log(`\n## Baosong end-to-end bench (issue #11)\n\n${figures}`);
+  if (argv.includes("--readme")) {
+    if (only || failures.length) log("--readme: README.md left as it was (only a full run without failures replaces its figures)");
+    else await replaceReadmeFigures(figures, log);
+  }
   if (failures.length) console.log(`\nFailed:\n${failures.map((f) => `- ${f.split("\n")[0]}`).join("\n")}`);
   log(`done in ${((Date.now() - started) / 60_000).toFixed(1)} min`);
   return failures.length ? 1 : 0;
+}
+
+const README_START = "<!-- pnpm bench e2e --readme: start -->";
+const README_END = "<!-- pnpm bench e2e --readme: end -->";
+
+/** The README text with the figures between its markers; null when it has no such block. */
+export function withFigures(readme: string, figures: string): string | null {
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) return null;
+  return `${readme.slice(0, start + README_START.length)}\n${figures}\n${readme.slice(end)}`;
+}
+
+/** Puts the figures into the README's Performance section, nothing else. */
+async function replaceReadmeFigures(figures: string, log: Log): Promise<void> {
+  const path = join(import.meta.dirname, "../../README.md");
+  const updated = withFigures(await readFile(path, "utf8"), figures);
+  if (updated === null) {
+    log(`--readme: README.md has no ${README_START} … ${README_END} block; figures not written`);
+    return;
+  }
+  await writeFile(path, updated);
+  log("--readme: README.md's figures replaced");
 }
 
 function gitCommit(): string {

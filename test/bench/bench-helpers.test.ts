@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { withFigures } from "../../scripts/bench/e2e.ts";
 import { areaOfPath, summarizeProfiles, type CpuProfile } from "../../scripts/bench/profile-summary.ts";
 import { inReplyTo } from "../../scripts/bench/smtp-sink.ts";
 import { percentile, summarize } from "../../scripts/bench/stats.ts";
@@ -60,5 +61,11 @@ describe("bench helpers", () => {
     const raw = Buffer.from("From: a@b.cn\r\nIn-Reply-To:\r\n <bench-x-1@school1.example.cn>\r\nSubject: x\r\n\r\nIn-Reply-To: <body@not.header>\r\n");
     expect(inReplyTo(raw)).toBe("bench-x-1@school1.example.cn");
     expect(inReplyTo(Buffer.from("Subject: x\r\n\r\nbody"))).toBeNull();
+  });
+
+  it("rewrites only the README's figures block", () => {
+    const readme = "# X\n<!-- pnpm bench e2e --readme: start -->\nold table\n<!-- pnpm bench e2e --readme: end -->\n## Next\n";
+    expect(withFigures(readme, "| new |")).toBe("# X\n<!-- pnpm bench e2e --readme: start -->\n| new |\n<!-- pnpm bench e2e --readme: end -->\n## Next\n");
+    expect(withFigures("# no markers", "| new |")).toBeNull();
   });
 });
