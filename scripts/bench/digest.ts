@@ -2,8 +2,11 @@ import { spawn } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type pg from "pg";
+import { benchRoster } from "./corpus.ts";
+import type { Log } from "./drain.ts";
+import type { Measurement } from "./measurement.ts";
 import { peakMemorySampler } from "./proc.ts";
-import type { BenchRun } from "./world.ts";
+import { createRun, type BenchRun, type BenchServers } from "./world.ts";
 
 /**
  * Row 7: `baosong digest --preview` over a national-size campaign. The submissions are
@@ -120,4 +123,53 @@ export async function runDigestCeiling(run: BenchRun, campaignId: number, n: num
     run.env,
     repo,
   );
+}
+
+/** Row 7: the digest preview of a 10,000-school campaign; its wall time and peak memory. */
+export async function digestRows(servers: BenchServers, repeats: number, log: Log): Promise<Measurement[]> {
+  const schools = Number(process.env.BENCH_SCHOOLS ?? 10_000);
+  const run = await createRun(servers, "digest", benchRoster(schools));
+  try {
+    const slug = "bench-digest";
+    const t0 = performance.now();
+    await measureProcess([servers.command, "campaign", "apply", run.env.BAOSONG_CAMPAIGNS!], { ...run.env, LOG_LEVEL: "warn" }, run.dir);
+    const seeded = await seedSubmissions(run.pool, slug);
+    log(`row 7: ${schools} schools, ${seeded.messages} mails, ${seeded.documents} documents seeded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const wall: number[] = [];
+    const peak: number[] = [];
+    const ceilingWall: number[] = [];
+    const ceilingPeak: number[] = [];
+    for (let r = 1; r <= repeats; r++) {
+      const d = await runDigestPreview(servers.command, run, slug, r);
+      const c = await runDigestCeiling(run, seeded.campaignId, r);
+      wall.push(d.seconds);
+      peak.push(d.peakMB);
+      ceilingWall.push(c.seconds);
+      ceilingPeak.push(c.peakMB);
+      log(`row 7 repeat ${r}: digest ${d.seconds.toFixed(1)} s ${Math.round(d.peakMB)} MB; ceiling ${c.seconds.toFixed(1)} s ${Math.round(c.peakMB)} MB`);
+    }
+    const figure = `digest preview, ${schools} schools (${seeded.documents} documents)`;
+    return [
+      {
+        row: "7",
+        figure: `${figure}: wall time`,
+        unit: "s",
+        values: wall,
+        ceiling: { label: "cursor + streaming writer", values: ceilingWall },
+        ratio: "multiple",
+        target: "< 5 s",
+      },
+      {
+        row: "7b",
+        figure: `${figure}: peak RSS`,
+        unit: "MB",
+        values: peak,
+        ceiling: { label: "cursor + streaming writer", values: ceilingPeak },
+        ratio: "multiple",
+        target: "< 300 MB",
+      },
+    ];
+  } finally {
+    await run.close();
+  }
 }

@@ -4,7 +4,11 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { formatProfile, summarizeProfileDir } from "./profile-summary.ts";
 import { jsonLine, markdownTable, type Measurement } from "./measurement.ts";
-import { burstRows, digestRows, profiledRun, scaleRows, startupRows, steadyRows, typicalRows, type Log } from "./rows.ts";
+import { digestRows } from "./digest.ts";
+import type { Log } from "./drain.ts";
+import { burstRows, profiledRun, scaleRows, typicalRows } from "./pipeline-rows.ts";
+import { startupRows } from "./startup-rows.ts";
+import { steadyRows } from "./steady-row.ts";
 import { BENCH_PER_MINUTE, killAllLaunched, startServers, type BenchServers } from "./world.ts";
 
 /**
