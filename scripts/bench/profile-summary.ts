@@ -175,18 +175,40 @@ export function sourceMapLookup(): SourceLookup {
   };
 }
 
-/** Every .cpuprofile in `dir` (one per process and thread), summarized together. */
-export async function summarizeProfileDir(dir: string, sinceUs = 0): Promise<ProfileSummary & { files: number }> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile"));
+export interface ThreadTime {
+  /** The profile file: node names them CPU.<date>.<pid>.<thread id>.<seq>.cpuprofile (thread 0 is the main one). */
+  file: string;
+  busyMs: number;
+  totalMs: number;
+}
+
+/** Every .cpuprofile in `dir` (one per process and thread), summarized together and per thread. */
+export async function summarizeProfileDir(dir: string, sinceUs = 0): Promise<ProfileSummary & { files: number; threads: ThreadTime[] }> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile")).sort();
   const profiles = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as CpuProfile));
-  return { ...summarizeProfiles(profiles, sourceMapLookup(), sinceUs), files: files.length };
+  const lookup = sourceMapLookup();
+  // Per thread, so the idle of a mostly waiting parser thread is not read as the main thread's.
+  const threads = profiles.map((p, i) => {
+    const one = summarizeProfiles([p], lookup, sinceUs);
+    return { file: files[i]!, busyMs: one.busyMs, totalMs: one.totalMs };
+  });
+  return { ...summarizeProfiles(profiles, lookup, sinceUs), files: files.length, threads };
+}
+
+/** "pid 123 main" or "pid 123 thread 1" from node's CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile. */
+export function threadName(file: string): string {
+  const m = /^CPU\.\d+\.\d+\.(\d+)\.(\d+)\.\d+\.cpuprofile$/.exec(file);
+  if (!m) return file;
+  return `pid ${m[1]} ${m[2] === "0" ? "main" : `thread ${m[2]}`}`;
 }
 
 /** A markdown table of the top areas, and of the top functions. */
-export function formatProfile(s: ProfileSummary, top = 15): string {
+export function formatProfile(s: ProfileSummary & { threads?: ThreadTime[] }, top = 15): string {
   const fmt = (x: number) => x.toFixed(1);
+  const threads = (s.threads ?? []).map((t) => `${threadName(t.file)} ${fmt(t.busyMs / 1000)} s busy of ${fmt(t.totalMs / 1000)} s`);
   const lines = [
-    `CPU profile: ${fmt(s.busyMs / 1000)} s busy of ${fmt(s.totalMs / 1000)} s sampled (all threads). Self time per area; time in node's`,
+    `CPU profile: ${fmt(s.busyMs / 1000)} s busy of ${fmt(s.totalMs / 1000)} s sampled (all threads${threads.length ? ` — ${threads.join("; ")}` : ""}).`,
+    "Self time per area; time in node's",
     "modules and native code is charged to the nearest caller that is ours or an npm package (its own column says how much);",
     "node:* and (native/builtins) rows left are work with no package on the stack: stream and timer callbacks, lazy module loading.",
     "",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { withFigures } from "../../scripts/bench/e2e.ts";
-import { areaOfPath, summarizeProfiles, type CpuProfile } from "../../scripts/bench/profile-summary.ts";
+import { areaOfPath, summarizeProfiles, threadName, type CpuProfile } from "../../scripts/bench/profile-summary.ts";
 import { inReplyTo } from "../../scripts/bench/smtp-sink.ts";
 import { percentile, summarize } from "../../scripts/bench/stats.ts";
 
@@ -55,6 +55,8 @@ describe("bench helpers", () => {
     expect(s.areas[0]!.busyPct).toBeCloseTo(400 / 7);
     expect(s.functions[0]!.name).toContain("hashPart");
     expect(s.functions.find((f) => f.name.startsWith("writev"))).toMatchObject({ area: "(native/builtins)" });
+    expect(threadName("CPU.20261201.010841.18075.0.001.cpuprofile")).toBe("pid 18075 main");
+    expect(threadName("CPU.20261201.010844.18075.1.002.cpuprofile")).toBe("pid 18075 thread 1");
   });
 
   it("reads the In-Reply-To of a 回执 from its header block, folded or not", () => {
