@@ -185,6 +185,8 @@ export interface ThreadTime {
 /** Every .cpuprofile in `dir` (one per process and thread), summarized together and per thread. */
 export async function summarizeProfileDir(dir: string, sinceUs = 0): Promise<ProfileSummary & { files: number; threads: ThreadTime[] }> {
   const files = (await readdir(dir)).filter((f) => f.endsWith(".cpuprofile")).sort();
+  // Node writes the profile on a clean exit only: none means the process had to be killed.
+  if (!files.length) throw new Error(`no .cpuprofile in ${dir}: Baosong did not exit cleanly on SIGTERM`);
   const profiles = await Promise.all(files.map(async (f) => JSON.parse(await readFile(join(dir, f), "utf8")) as CpuProfile));
   const lookup = sourceMapLookup();
   // Per thread, so the idle of a mostly waiting parser thread is not read as the main thread's.
