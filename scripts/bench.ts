@@ -1,6 +1,7 @@
 /**
- * `pnpm bench`: how fast the worker reads mail, and that memory stays bounded by the body,
- * not by the attachments (SPEC §8). Prints numbers; asserts nothing.
+ * `pnpm bench [micro]`: how fast the worker reads mail, and that memory stays bounded by the
+ * body, not by the attachments (SPEC §8). Prints numbers; asserts nothing.
+ * `pnpm bench e2e [--only ROWS]`: issue #11's table end to end (scripts/bench/e2e.ts).
  *
  *   BENCH_MB=300 pnpm bench      # size of the large video attachment (default 200)
  */
@@ -165,7 +166,23 @@ async function benchCommandStart(dir: string): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+const [mode = "micro", ...rest] = process.argv.slice(2);
+const modes: Record<string, () => Promise<number>> = {
+  micro: async () => {
+    await main();
+    return 0;
+  },
+  e2e: async () => (await import("./bench/e2e.ts")).runE2e(rest),
+};
+const chosen = modes[mode];
+if (!chosen) {
+  console.error(`pnpm bench: no mode ${mode} (modes: ${Object.keys(modes).join(", ")})`);
+  process.exit(2);
+}
+chosen().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,175 @@
+/** Rows 1–5 and the profiled run: mails waiting in the mailbox, drained by a fresh launch. */
+
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { fetchParseCeiling } from "./ceilings.ts";
+import { smallMail, typicalMail, type BenchMail } from "./corpus.ts";
+import { drain, type Log, mailsOf, noteOf, PIPELINE_ROLES } from "./drain.ts";
+import type { Measurement } from "./measurement.ts";
+import { createRun, type BenchServers } from "./world.ts";
+
+/** Rows 1 and 2: typical mails, launch → filed and answered; CPU per mail. */
+export async function typicalRows(servers: BenchServers, repeats: number, log: Log): Promise<Measurement[]> {
+  const count = Number(process.env.BENCH_MAILS ?? 300);
+  const rate: number[] = [];
+  const ceilingRate: number[] = [];
+  const cpu: number[] = [];
+  const ceilingCpu: number[] = [];
+  const anomalies: string[] = [];
+  for (let r = 1; r <= repeats; r++) {
+    const run = await createRun(servers, `typical${r}`);
+    try {
+      const mails = mailsOf(typicalMail, run.name, count);
+      await run.append(mails);
+      const a = await fetchParseCeiling(servers, run.mailboxUser);
+      const d = await drain(servers, run, mails, [{ roles: PIPELINE_ROLES }], true);
+      rate.push(count / d.answeredSeconds!);
+      ceilingRate.push(a.mails / a.seconds);
+      cpu.push((1000 * d.cpuSeconds) / count);
+      ceilingCpu.push((1000 * a.cpuSeconds) / a.mails);
+      anomalies.push(...d.anomalies);
+      log(
+        `row 1/2 repeat ${r}: ${count} typical mails (${mb(mails)} MB) filed in ${d.filedSeconds.toFixed(1)} s, answered in ${d.answeredSeconds!.toFixed(1)} s; ceiling A ${a.seconds.toFixed(1)} s`,
+      );
+    } finally {
+      await run.close();
+    }
+  }
+  return [
+    {
+      row: "1",
+      figure: `${count} typical mails (form or report + 1–3 photos), launch → all filed and 回执 at the SMTP peer`,
+      unit: "mails/s",
+      values: rate,
+      ceiling: { label: "A", values: ceilingRate },
+      ratio: "share-rate",
+      target: "≥ 0.5",
+      note: noteOf(anomalies),
+    },
+    {
+      row: "2",
+      figure: "CPU per mail in the Baosong process (all threads, after start-up)",
+      unit: "ms",
+      values: cpu,
+      ceiling: { label: "A", values: ceilingCpu },
+      ratio: "share-time",
+      target: "≥ 0.5",
+    },
+  ];
+}
+
+/** Rows 3 and 4: a deadline burst of small mails, launch → filed, and → all 回执. */
+export async function burstRows(servers: BenchServers, repeats: number, log: Log): Promise<Measurement[]> {
+  const count = Number(process.env.BENCH_BURST ?? 1000);
+  const filed: number[] = [];
+  const answered: number[] = [];
+  const ceilingA: number[] = [];
+  const ceilingB: number[] = [];
+  const anomalies: string[] = [];
+  for (let r = 1; r <= repeats; r++) {
+    const run = await createRun(servers, `burst${r}`);
+    try {
+      const mails = mailsOf(smallMail, run.name, count);
+      await run.append(mails);
+      const a = await fetchParseCeiling(servers, run.mailboxUser);
+      const b = await fetchParseCeiling(servers, run.mailboxUser, run.env.DATABASE_URL);
+      const d = await drain(servers, run, mails, [{ roles: PIPELINE_ROLES }], true);
+      filed.push(d.filedSeconds);
+      answered.push(d.answeredSeconds!);
+      ceilingA.push(a.seconds);
+      ceilingB.push(b.seconds);
+      anomalies.push(...d.anomalies);
+      log(
+        `row 3/4 repeat ${r}: ${count} small mails filed in ${d.filedSeconds.toFixed(1)} s, answered in ${d.answeredSeconds!.toFixed(1)} s; ceiling A ${a.seconds.toFixed(1)} s, B ${b.seconds.toFixed(1)} s`,
+      );
+    } finally {
+      await run.close();
+    }
+  }
+  return [
+    {
+      row: "3",
+      figure: `${count} small mails at once (a deadline burst), launch → all filed`,
+      unit: "s",
+      values: filed,
+      ceiling: { label: "A", values: ceilingA },
+      ratio: "share-time",
+      target: "≥ 0.5",
+      note: noteOf(anomalies),
+    },
+    {
+      row: "3b",
+      figure: "same burst, launch → all filed, against ceiling B (A + one INSERT per mail)",
+      unit: "s",
+      values: filed,
+      ceiling: { label: "B", values: ceilingB },
+      ratio: "share-time",
+      target: "≥ 0.5",
+    },
+    {
+      row: "4",
+      figure: "same burst, launch → all 回执 at the SMTP peer (ceiling: the filing drain, row 3)",
+      unit: "s",
+      values: answered,
+      ceiling: { label: "filing", values: filed },
+      ratio: "multiple",
+      target: "≤ 2× the filing drain",
+    },
+  ];
+}
+
+/** Row 5: the burst with the worker role in one, then two, processes of its own. */
+export async function scaleRows(servers: BenchServers, repeats: number, log: Log): Promise<Measurement[]> {
+  const count = Number(process.env.BENCH_BURST ?? 1000);
+  const seconds: Record<1 | 2, number[]> = { 1: [], 2: [] };
+  const anomalies: string[] = [];
+  for (let r = 1; r <= repeats; r++) {
+    for (const workers of [1, 2] as const) {
+      const run = await createRun(servers, `scale${workers}w${r}`);
+      try {
+        const mails = mailsOf(smallMail, run.name, count);
+        await run.append(mails);
+        const launches = [{ roles: ["poller", "sender", "scheduler"] }, ...Array.from({ length: workers }, () => ({ roles: ["worker"] }))];
+        const d = await drain(servers, run, mails, launches, false);
+        seconds[workers].push(d.filedSeconds);
+        anomalies.push(...d.anomalies);
+        log(`row 5 repeat ${r}: ${workers} worker process(es): ${count} filed in ${d.filedSeconds.toFixed(1)} s`);
+      } finally {
+        await run.close();
+      }
+    }
+  }
+  return [
+    {
+      row: "5",
+      figure: `burst of ${count}, launch → all filed with \`start worker\` in 2 processes (ceiling: in 1 process); ratio = speed-up`,
+      unit: "s",
+      values: seconds[2],
+      ceiling: { label: "1 worker process", values: seconds[1] },
+      ratio: "share-time",
+      target: "> 1 (scales until Postgres or the mailbox is the limit)",
+      note: noteOf(anomalies),
+    },
+  ];
+}
+
+/** One run of row 1 with --cpu-prof: the profiles land in the returned directory. */
+export async function profiledRun(servers: BenchServers, log: Log): Promise<{ dir: string; sinceUs: number }> {
+  const count = Number(process.env.BENCH_PROFILE_MAILS ?? process.env.BENCH_MAILS ?? 300);
+  const run = await createRun(servers, "profile");
+  const dir = join(servers.dir, "cpuprofile");
+  await mkdir(dir, { recursive: true });
+  try {
+    const mails = mailsOf(typicalMail, run.name, count);
+    await run.append(mails);
+    const d = await drain(servers, run, mails, [{ roles: PIPELINE_ROLES, nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] }], true);
+    log(`profile run: ${count} typical mails answered in ${d.answeredSeconds!.toFixed(1)} s (profiling slows it)`);
+    return { dir, sinceUs: d.runningMonotonicUs };
+  } finally {
+    await run.close();
+  }
+}
+
+function mb(mails: readonly BenchMail[]): number {
+  return Math.round(mails.reduce((s, m) => s + m.raw.length, 0) / 1024 / 1024);
+}
