@@ -5,7 +5,7 @@
  * with the parser in its thread as in production. Prints CPU ms per mail (this process and its
  * threads), wall ms per mail and the SQL statements one ingest sends. Asserts nothing.
  *
- *   node --import tsx scripts/bench-ingest.ts [--mails 200] [--runs 3]
+ *   node --import tsx scripts/bench-ingest.ts [--mails 200] [--runs 3] [--concurrency 1]
  *   node --import tsx scripts/bench-ingest.ts --runs 1 --profile /tmp/ingest.cpuprofile
  *   node --import tsx scripts/bench-ingest.ts --summary /tmp/ingest.cpuprofile
  *
@@ -70,13 +70,13 @@ async function typicalMails(count: number): Promise<Buffer[]> {
   return mails;
 }
 
-async function run(count: number, profileTo?: string) {
+async function run(count: number, concurrency: number, profileTo?: string) {
   const t = await createTestDatabase();
   const dir = await mkdtemp(join(tmpdir(), "baosong-bench-ingest-"));
   const prefix = `bench-${randomBytes(4).toString("hex")}`;
   const queues = new JobQueues({ redisUrl, prefix });
   const queue = new Queue("ingest", { connection: { url: redisUrl }, prefix });
-  const parser = new DocumentParser({ mode: "thread" });
+  const parser = new DocumentParser({ mode: "thread", threads: Math.max(1, Math.ceil(concurrency / 2)) });
   try {
     const applied = await applyTestCampaign(t.db);
     const blobs = new LocalBlobStore(dir);
@@ -104,7 +104,12 @@ async function run(count: number, profileTo?: string) {
     const session = profileTo ? await startProfile() : null;
     const cpu = process.cpuUsage();
     const started = performance.now();
-    for (const data of jobs.slice(2)) await ingest(data);
+    const queued = jobs.slice(2);
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let data = queued.shift(); data; data = queued.shift()) await ingest(data);
+      }),
+    );
     const wallMs = performance.now() - started;
     const used = process.cpuUsage(cpu);
     if (session && profileTo) await writeFile(profileTo, JSON.stringify((await session.post("Profiler.stop")).profile));
@@ -167,10 +172,23 @@ async function summary(file: string, top = 25) {
 }
 
 const { values } = parseArgs({
-  options: { mails: { type: "string", default: "200" }, runs: { type: "string", default: "3" }, summary: { type: "string" }, profile: { type: "string" } },
+  options: {
+    mails: { type: "string", default: "200" },
+    runs: { type: "string", default: "3" },
+    concurrency: { type: "string", default: "1" },
+    summary: { type: "string" },
+    profile: { type: "string" },
+  },
 });
 if (values.summary) await summary(values.summary);
 else {
   for (let r = 0; r < Number(values.runs); r++)
-    console.log(JSON.stringify({ bench: "ingest", run: r + 1, ...(await run(Number(values.mails) + 2, r === 0 ? values.profile : undefined)) }));
+    console.log(
+      JSON.stringify({
+        bench: "ingest",
+        run: r + 1,
+        concurrency: Number(values.concurrency),
+        ...(await run(Number(values.mails) + 2, Number(values.concurrency), r === 0 ? values.profile : undefined)),
+      }),
+    );
 }
