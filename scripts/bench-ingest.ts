@@ -49,25 +49,19 @@ function photo(base: Buffer): Buffer {
   return Buffer.concat([base.subarray(0, eoi), scan, base.subarray(eoi)]);
 }
 
-async function typicalMails(count: number): Promise<Buffer[]> {
-  const stats = await fixture("forms/rongchang-stats.xlsx");
-  const report = await fixture("reports/rongchang-summary.docx");
-  const jpeg = await fixture("media/photo-exif.jpg");
-  const mails: Buffer[] = [];
-  for (let i = 0; i < count; i++) {
-    const withForm = i % 2 === 0;
-    const photos = Array.from({ length: 1 + (i % 3) }, (_, n) => ({ filename: `IMG_${2000 + i * 3 + n}.JPG`, content: photo(jpeg) }));
-    const mail = new MailComposer({
-      from: i % 4 === 3 ? "ym@example.cn" : "rczj@example.cn",
-      to: "112812581@qq.com",
-      subject: withForm ? `荣昌职教中心 情况统计表 ${i}` : `荣昌职教中心 5月1${i % 7}日活动报道 ${i}`,
-      text: `各位老师好，附件是我校材料，请查收。编号 ${i}`,
-      messageId: `<bench-${i}-${randomBytes(4).toString("hex")}@example.cn>`,
-      attachments: [withForm ? { filename: "情况统计表.xlsx", content: stats } : { filename: "活动报道.docx", content: report }, ...photos],
-    });
-    mails.push(await mail.compile().build());
-  }
-  return mails;
+/** Mail `i` of the corpus: a stats form or a report, and 1–3 photos. */
+async function typicalMail(i: number, fixtures: { stats: Buffer; report: Buffer; jpeg: Buffer }): Promise<Buffer> {
+  const withForm = i % 2 === 0;
+  const photos = Array.from({ length: 1 + (i % 3) }, (_, n) => ({ filename: `IMG_${2000 + i * 3 + n}.JPG`, content: photo(fixtures.jpeg) }));
+  const mail = new MailComposer({
+    from: i % 4 === 3 ? "ym@example.cn" : "rczj@example.cn",
+    to: "112812581@qq.com",
+    subject: withForm ? `荣昌职教中心 情况统计表 ${i}` : `荣昌职教中心 5月1${i % 7}日活动报道 ${i}`,
+    text: `各位老师好，附件是我校材料，请查收。编号 ${i}`,
+    messageId: `<bench-${i}-${randomBytes(4).toString("hex")}@example.cn>`,
+    attachments: [withForm ? { filename: "情况统计表.xlsx", content: fixtures.stats } : { filename: "活动报道.docx", content: fixtures.report }, ...photos],
+  });
+  return mail.compile().build();
 }
 
 async function run(count: number, concurrency: number, profileTo?: string) {
@@ -81,8 +75,14 @@ async function run(count: number, concurrency: number, profileTo?: string) {
     const applied = await applyTestCampaign(t.db);
     const blobs = new LocalBlobStore(dir);
     const jobs: IngestJob[] = [];
-    for (const [i, raw] of (await typicalMails(count)).entries()) {
-      const stored = await blobs.put(Readable.from([raw]));
+    const fixtures = {
+      stats: await fixture("forms/rongchang-stats.xlsx"),
+      report: await fixture("reports/rongchang-summary.docx"),
+      jpeg: await fixture("media/photo-exif.jpg"),
+    };
+    // One mail at a time, as the poller stores them: no corpus held in memory while measuring.
+    for (let i = 0; i < count; i++) {
+      const stored = await blobs.put(Readable.from([await typicalMail(i, fixtures)]));
       const internalDate = new Date(Date.UTC(2022, 4, 15, 1, i)).toISOString();
       jobs.push({
         campaignId: applied.id,
