@@ -42,6 +42,14 @@ describe("readAhead", () => {
     expect(reads).toEqual([[0, 64 * 1024]]);
   });
 
+  it("stops reading ahead once it has fetched its budget, so seeking all over a file costs what is asked", async () => {
+    const bytes = randomBytes(4 * 1024 * 1024);
+    const { reads, read } = counted(bytes);
+    const source = readAhead(bytes.length, read, 64 * 1024, 256 * 1024);
+    for (let i = 0; i < 8; i++) expect(await source.read(i * 512 * 1024, 16)).toEqual(bytes.subarray(i * 512 * 1024, i * 512 * 1024 + 16));
+    expect(reads.map(([, length]) => length)).toEqual([65536, 65536, 65536, 65536, 16, 16, 16, 16]);
+  });
+
   it("reads no further than the file's end, and passes a short read on to the reader", async () => {
     const bytes = fixture("photo-exif.jpg");
     const { reads, read } = counted(bytes);

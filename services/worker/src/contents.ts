@@ -67,18 +67,22 @@ async function mediaFacts(blobs: BlobStore, part: ReadPart, logger: Logger) {
 /**
  * A photo's EXIF and dimensions sit in its first few KB, read in a dozen small reads: each read
  * that misses fetches `window` bytes, so a JPEG costs one open of its blob, not one per segment,
- * and a video's moov at the end a few. Holds one window at a time.
+ * and a video's moov at the end a few. Holds one window at a time. Past `budget` bytes fetched
+ * it reads only what is asked: a hostile file seeking all over (the reader allows thousands of
+ * small reads) must not turn each into a window's worth of disk reads.
  */
-export function readAhead(size: number, read: RandomAccess["read"], window = 64 * 1024): RandomAccess {
+export function readAhead(size: number, read: RandomAccess["read"], window = 64 * 1024, budget = 1024 * 1024): RandomAccess {
   let cached: { offset: number; bytes: Buffer } = { offset: 0, bytes: Buffer.alloc(0) };
+  let fetched = 0;
   return {
     size,
     async read(offset, length) {
       const end = offset + length;
-      if (offset < cached.offset || end > cached.offset + cached.bytes.length) {
-        cached = { offset, bytes: await read(offset, Math.max(length, Math.min(window, size - offset))) };
-      }
-      return cached.bytes.subarray(offset - cached.offset, end - cached.offset);
+      if (offset >= cached.offset && end <= cached.offset + cached.bytes.length) return cached.bytes.subarray(offset - cached.offset, end - cached.offset);
+      const ahead = fetched < budget ? Math.min(window, size - offset) : 0;
+      cached = { offset, bytes: await read(offset, Math.max(length, ahead)) };
+      fetched += cached.bytes.length;
+      return cached.bytes.subarray(0, length);
     },
   };
 }
