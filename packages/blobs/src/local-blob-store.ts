@@ -22,7 +22,7 @@ const IN_MEMORY_BYTES = 256 * 1024;
  */
 export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
-  /** Directories this process made or found: each `ab/cd` is made once, not once per blob. */
+  /** Directories this process made or found: each `ab/cd` is made once, not once per blob (65,536 at most). */
   private readonly knownDirs = new Map<string, Promise<void>>();
 
   constructor(private readonly root: string) {

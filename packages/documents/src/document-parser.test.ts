@@ -104,7 +104,7 @@ describe("DocumentParser's pool of threads", () => {
     }
   });
 
-  it("starts no thread until the first file comes, and lets an idle thread go", async () => {
+  it("starts no thread until the first file comes, lets an idle thread go, and starts afresh after close", async () => {
     const pool = new DocumentParser({ mode: "thread", threads: 2, idleMs: 50 });
     const running = () => (pool as unknown as { running: number }).running;
     try {
@@ -114,6 +114,11 @@ describe("DocumentParser's pool of threads", () => {
       await vi.waitFor(() => expect(running()).toBe(0), { timeout: 10_000 });
       const again = await pool.parse(fixture("forms/rongchang-info.xlsx"), officeTypes.xlsx, defaultFileReadLimits);
       expect(again.content.sheets).toHaveLength(1);
+      await pool.close();
+      expect(running()).toBe(0);
+      const afterClose = await pool.parse(fixture("forms/rongchang-info.xlsx"), officeTypes.xlsx, defaultFileReadLimits);
+      expect(afterClose.content.sheets).toHaveLength(1);
+      expect(running()).toBe(1);
     } finally {
       await pool.close();
     }

@@ -48,35 +48,40 @@ export interface DocumentParserOptions {
 export class DocumentParser {
   private readonly idle: ParserThread[] = [];
   private readonly idleTimers = new Map<ParserThread, NodeJS.Timeout>();
-  /** Files waiting for a thread: given one, null (the parser closed: read inline) or the error that kept a new one from starting. */
-  private readonly waiting: { resolve: (thread: ParserThread | null) => void; reject: (err: Error) => void }[] = [];
+  /** Files waiting for a thread: given one, or the error that kept a new one from starting. */
+  private readonly waiting: { resolve: (thread: ParserThread) => void; reject: (err: Error) => void }[] = [];
+  private readonly live = new Set<ParserThread>();
   private running = 0;
-  private closed = false;
 
   constructor(private readonly options: DocumentParserOptions) {}
 
   parse(bytes: Buffer, mediaType: string, limits: FileReadLimits): Promise<FileReading> {
-    if (this.options.mode === "inline" || this.closed) return readFileContent(bytes, mediaType, limits);
+    if (this.options.mode === "inline") return readFileContent(bytes, mediaType, limits);
     return this.inThread(bytes, mediaType, limits);
   }
 
+  /**
+   * Ends every thread, as the old single thread was ended: a file still being read becomes
+   * unreadable (the worker closes its queue first, so none is). A later call starts afresh.
+   */
   async close(): Promise<void> {
-    this.closed = true;
     for (const timer of this.idleTimers.values()) clearTimeout(timer);
     this.idleTimers.clear();
-    for (const waiter of this.waiting.splice(0)) waiter.resolve(null);
-    await Promise.all(this.idle.splice(0).map((t) => t.stop()));
+    this.running -= this.idle.length;
+    this.idle.length = 0;
+    const all = [...this.live];
+    this.live.clear();
+    await Promise.all(all.map((t) => t.stop()));
   }
 
   private async inThread(bytes: Buffer, mediaType: string, limits: FileReadLimits): Promise<FileReading> {
-    let thread: ParserThread | null;
+    let thread: ParserThread;
     try {
       thread = await this.acquire();
     } catch (err) {
       this.options.onThreadUnavailable?.(err as Error);
       return readFileContent(bytes, mediaType, limits);
     }
-    if (!thread) return readFileContent(bytes, mediaType, limits);
     try {
       return await thread.read(bytes, mediaType, limits);
     } finally {
@@ -85,7 +90,7 @@ export class DocumentParser {
   }
 
   /** An idle thread, a new one while the pool has room, or the next one freed. */
-  private acquire(): Promise<ParserThread | null> {
+  private acquire(): Promise<ParserThread> {
     const idle = this.idle.pop();
     if (idle) {
       clearTimeout(this.idleTimers.get(idle));
@@ -99,11 +104,13 @@ export class DocumentParser {
   private async startThread(): Promise<ParserThread> {
     this.running++;
     try {
-      return await ParserThread.start({
+      const thread = await ParserThread.start({
         entry: this.options.threadEntry ?? threadEntry,
         timeoutMs: this.options.timeoutMs ?? 60_000,
         maxHeapMb: this.options.maxHeapMb ?? 768,
       });
+      this.live.add(thread);
+      return thread;
     } catch (err) {
       this.running--;
       throw err;
@@ -112,9 +119,9 @@ export class DocumentParser {
 
   /** A live thread goes to the next waiting file or rests; a dead one's place goes to a fresh thread. */
   private release(thread: ParserThread): void {
-    if (thread.dead || this.closed) {
+    if (thread.dead) {
       this.running--;
-      if (!thread.dead) void thread.stop();
+      this.live.delete(thread);
       const waiter = this.waiting.shift();
       if (waiter) this.startThread().then(waiter.resolve, waiter.reject);
       return;
@@ -135,6 +142,7 @@ export class DocumentParser {
     if (at < 0) return;
     this.idle.splice(at, 1);
     this.idleTimers.delete(thread);
+    this.live.delete(thread);
     this.running--;
     void thread.stop();
   }
