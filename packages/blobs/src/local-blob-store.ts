@@ -1,51 +1,53 @@
-import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
-import { type FileHandle, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Transform, type Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { BlobNotFoundError, BlobTooLargeError, HEAD_BYTES, keyOf, shaOf, type BlobStore, type StoredBlob } from "./blob-store.ts";
+import { BlobNotFoundError, keyOf, shaOf, type BlobStore, type StoredBlob } from "./blob-store.ts";
+import { HashingSink } from "./hashing-sink.ts";
+
+/**
+ * Blobs up to this size are gathered in memory while they are hashed and written only when the
+ * store does not have them yet; larger ones stream to a temp file. Most parts of a mail (forms,
+ * reports, the raw mails themselves) are below it; videos and most photos are not.
+ */
+const IN_MEMORY_BYTES = 256 * 1024;
 
 /**
  * A directory laid out as `<root>/ab/cd/<sha256>`. Paths come only from hex digests, so no
- * name from a mail ever reaches the file system (SPEC §8).
+ * name from a mail ever reaches the file system (SPEC §8). A blob appears under its name only
+ * by a rename of a complete temp file, so a reader never sees half a blob; the same bytes put
+ * twice are stored once.
  */
 export class LocalBlobStore implements BlobStore {
-  constructor(private readonly root: string) {}
+  private readonly tmpDir: string;
+  /** Directories this process made or found: each `ab/cd` is made once, not once per blob (65,536 at most). */
+  private readonly knownDirs = new Map<string, Promise<void>>();
+
+  constructor(private readonly root: string) {
+    this.tmpDir = join(root, "tmp");
+  }
 
   async put(content: Readable, options: { maxBytes?: number } = {}): Promise<StoredBlob> {
-    const tmpDir = join(this.root, "tmp");
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = join(tmpDir, `${Date.now()}-${randomBytes(6).toString("hex")}`);
-    const hash = createHash("sha256");
-    let size = 0;
-    const headChunks: Buffer[] = [];
-    let headLength = 0;
-    const limit = options.maxBytes;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        if (limit !== undefined && size > limit) return done(new BlobTooLargeError(limit));
-        hash.update(chunk);
-        if (headLength < HEAD_BYTES) {
-          headChunks.push(chunk.subarray(0, HEAD_BYTES - headLength));
-          headLength += Math.min(chunk.length, HEAD_BYTES - headLength);
-        }
-        done(null, chunk);
-      },
-    });
+    const sink = new HashingSink(options.maxBytes, IN_MEMORY_BYTES, () => this.spillPath());
+    let tmp: string | null = null;
     try {
-      await pipeline(content, meter, createWriteStream(tmp));
-      const sha256 = hash.digest("hex");
+      await pipeline(content, sink);
+      if (sink.spilled) tmp = sink.spilled.path;
+      const sha256 = sink.digest();
       const final = this.pathOf(sha256);
-      await mkdir(join(final, ".."), { recursive: true });
-      // rename is atomic: a reader never sees half a blob, and a repeat put of the same
-      // bytes simply replaces identical content.
-      await rename(tmp, final);
-      return { key: keyOf(sha256), sha256, size, head: Buffer.concat(headChunks) };
+      if (!(await exists(final))) {
+        tmp ??= await this.writeTemp(sink.memory());
+        await this.settle(tmp, final);
+        tmp = null;
+      }
+      return { key: keyOf(sha256), sha256, size: sink.size, head: sink.head() };
     } catch (err) {
-      await rm(tmp, { force: true });
+      tmp ??= sink.spilled?.path ?? null;
       throw err;
+    } finally {
+      if (tmp) await rm(tmp, { force: true });
     }
   }
 
@@ -59,12 +61,7 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async has(key: string): Promise<boolean> {
-    try {
-      await stat(this.pathOf(shaOf(key)));
-      return true;
-    } catch {
-      return false;
-    }
+    return exists(this.pathOf(shaOf(key)));
   }
 
   async size(key: string): Promise<number> {
@@ -91,7 +88,61 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  /** A new temp file holding `bytes`, for a blob that was small enough to gather in memory. */
+  private async writeTemp(bytes: Buffer): Promise<string> {
+    await this.ensureDir(this.tmpDir);
+    const tmp = tempName(this.tmpDir);
+    await writeFile(tmp, bytes, { flag: "wx", mode: 0o600 });
+    return tmp;
+  }
+
+  /**
+   * rename is atomic: the blob appears whole or not at all. Two puts of the same bytes racing
+   * here both rename identical content; the last one wins and nothing changes for a reader.
+   */
+  private async settle(tmp: string, final: string): Promise<void> {
+    const dir = join(final, "..");
+    await this.ensureDir(dir);
+    try {
+      await rename(tmp, final);
+    } catch (err) {
+      // Someone removed the directory behind our back (an admin pruning): make it again, once.
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      this.knownDirs.delete(dir);
+      await this.ensureDir(dir);
+      await rename(tmp, final);
+    }
+  }
+
+  private ensureDir(dir: string): Promise<void> {
+    let made = this.knownDirs.get(dir);
+    if (!made) {
+      made = mkdir(dir, { recursive: true }).then(() => undefined);
+      made.catch(() => this.knownDirs.delete(dir));
+      this.knownDirs.set(dir, made);
+    }
+    return made;
+  }
+
+  /** Where a large blob spills while it streams in; the temp dir is made once per store. */
+  private spillPath(): Promise<string> {
+    return this.ensureDir(this.tmpDir).then(() => tempName(this.tmpDir));
+  }
+
   private pathOf(sha256: string): string {
     return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+}
+
+function tempName(dir: string): string {
+  return join(dir, `${Date.now()}-${randomBytes(6).toString("hex")}`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { DocumentParser } from "./document-parser.ts";
 import { defaultFileReadLimits, officeTypes, readFileContent } from "./read-file.ts";
 
@@ -63,5 +63,64 @@ describe("DocumentParser in a thread", () => {
     }
     const after = await parser.parse(fixture("forms/rongchang-info.xlsx"), officeTypes.xlsx, defaultFileReadLimits);
     expect(after.content.sheets).toHaveLength(1);
+  });
+});
+
+describe("DocumentParser's pool of threads", () => {
+  const crashing = new URL("./testing/crashing-parse-thread.mjs", import.meta.url);
+  const crashType = "application/x-baosong-test-crash";
+
+  it("fails only the file that kills its thread; files read beside it and after it are read", async () => {
+    const pool = new DocumentParser({ mode: "thread", threads: 2, timeoutMs: 30_000, threadEntry: crashing });
+    try {
+      const files = [
+        pool.parse(fixture("forms/district-stats.xlsx"), officeTypes.xlsx, defaultFileReadLimits),
+        pool.parse(Buffer.from("boom"), crashType, defaultFileReadLimits),
+        pool.parse(fixture("reports/附件1.docx"), officeTypes.docx, defaultFileReadLimits),
+        pool.parse(fixture("forms/rongchang-info.xlsx"), officeTypes.xlsx, defaultFileReadLimits),
+      ];
+      const [stats, crashed, report, info] = await Promise.all(files);
+      expect(crashed!.content.unreadable).toEqual({ code: "PARSE_CRASHED", detail: "parser thread exited with code 70" });
+      expect(stats).toEqual(await readFileContent(fixture("forms/district-stats.xlsx"), officeTypes.xlsx, defaultFileReadLimits));
+      expect(report!.content.doc?.paragraphs.length).toBeGreaterThan(3);
+      expect(info!.content.sheets).toHaveLength(1);
+      const after = await pool.parse(fixture("forms/rongchang-stats.xlsx"), officeTypes.xlsx, defaultFileReadLimits);
+      expect(after.content.sheets).toHaveLength(1);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("reads as many files at once as it has threads, and starts no more", async () => {
+    const pool = new DocumentParser({ mode: "thread", threads: 2, timeoutMs: 30_000 });
+    const bytes = fixture("forms/district-stats.xlsx");
+    try {
+      const readings = await Promise.all(Array.from({ length: 6 }, () => pool.parse(bytes, officeTypes.xlsx, defaultFileReadLimits)));
+      const inline = await readFileContent(bytes, officeTypes.xlsx, defaultFileReadLimits);
+      for (const r of readings) expect(r).toEqual(inline);
+      expect((pool as unknown as { running: number }).running).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("starts no thread until the first file comes, lets an idle thread go, and starts afresh after close", async () => {
+    const pool = new DocumentParser({ mode: "thread", threads: 2, idleMs: 50 });
+    const running = () => (pool as unknown as { running: number }).running;
+    try {
+      expect(running()).toBe(0);
+      await pool.parse(fixture("forms/rongchang-info.xlsx"), officeTypes.xlsx, defaultFileReadLimits);
+      expect(running()).toBe(1);
+      await vi.waitFor(() => expect(running()).toBe(0), { timeout: 10_000 });
+      const again = await pool.parse(fixture("forms/rongchang-info.xlsx"), officeTypes.xlsx, defaultFileReadLimits);
+      expect(again.content.sheets).toHaveLength(1);
+      await pool.close();
+      expect(running()).toBe(0);
+      const afterClose = await pool.parse(fixture("forms/rongchang-info.xlsx"), officeTypes.xlsx, defaultFileReadLimits);
+      expect(afterClose.content.sheets).toHaveLength(1);
+      expect(running()).toBe(1);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -5,7 +5,7 @@ export { readDoc, type DocLimits } from "./doc.ts";
 export { readPdf, type PdfLimits, type PdfReading } from "./pdf.ts";
 export { readMediaFacts, bufferSource, type RandomAccess } from "./media/index.ts";
 export { readFileContent, isReadableType, defaultFileReadLimits, officeTypes, type FileReadLimits, type FileReading } from "./read-file.ts";
-export { DocumentParser, type DocumentParserOptions } from "./document-parser.ts";
+export { DocumentParser, defaultParserThreads, type DocumentParserOptions } from "./document-parser.ts";
 export { readAllBounded } from "./read-all.ts";
 export {
   DocumentError,

@@ -63,7 +63,12 @@ export interface ReadMessage {
  * they are decoded, so memory stays bounded by the body text, never by the files.
  */
 export async function readMessage(raw: Readable, blobs: BlobStore, limits: ReadLimits = defaultReadLimits): Promise<ReadMessage> {
-  const parser = new MailParser({ checksumAlgo: "sha256", maxHtmlLengthToParse: limits.maxBodyChars * 10 });
+  const parser = new MailParser({
+    // The blob store hashes each part as it stores it; mailparser need not hash it again
+    // (false skips its hash, a documented option its typings do not know).
+    checksumAlgo: false as unknown as string,
+    maxHtmlLengthToParse: limits.maxBodyChars * 10,
+  });
   let headers: Headers = new Map();
   let headerLines: HeaderLines = [];
   let text = "";

@@ -52,13 +52,7 @@ export async function expandArchives(
   return { parts: out, problems, storedBytes };
 }
 
-async function headOf(blobs: BlobStore, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of blobs.open(key)) {
-    chunks.push(chunk as Buffer);
-    length += (chunk as Buffer).length;
-    if (length >= HEAD_BYTES) break;
-  }
-  return Buffer.concat(chunks).subarray(0, HEAD_BYTES);
+/** The first bytes, where every archive format names itself: one read, not a stream. */
+function headOf(blobs: BlobStore, key: string): Promise<Buffer> {
+  return blobs.read(key, 0, HEAD_BYTES);
 }

@@ -20,6 +20,7 @@ import {
   saveForms,
   settleBudget,
   type Database,
+  type EnqueuedOutbox,
   type Executor,
 } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
@@ -87,6 +88,7 @@ export async function fileIngest(
   const schoolName = ctx.roster.find((s) => s.id === plan.attribution.schoolId)?.name ?? null;
   const documents = [...mail.parts.map((p) => documentRow(p, plan)), ...(await bodyDocument(d.blobs, plan))];
 
+  let queued = null as EnqueuedOutbox | null;
   const result = await fileMessage(
     d.db,
     messageRow(data, mail, plan, receivedAt),
@@ -101,12 +103,13 @@ export async function fileIngest(
         [...plan.documents, ...bodyReport(plan)],
         documentIds,
       );
-      await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId });
+      queued = await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId });
     },
     { replace },
   );
 
-  const ack = await acknowledgementOf(d.db, result.messageRowId);
+  // A new filing knows its 回执 from the transaction; a repeated job looks it up.
+  const ack = result.created ? queued : await acknowledgementOf(d.db, result.messageRowId);
   if (ack?.status === "queued") await d.queues.add("mail.send", { outboxId: ack.id }, jobIds.send({ outboxId: ack.id }));
   log.info({
     msg: result.created ? "mail filed" : "mail already filed",
@@ -216,7 +219,7 @@ interface AckArgs {
   messageRowId: number;
 }
 
-async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<void> {
+async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<EnqueuedOutbox> {
   const settings = a.ctx.acknowledgements;
   const to = a.plan.replyAddress;
   const sentLastHour = to ? await acksInReceivedHour(tx, to, a.receivedAt) : 0;
@@ -249,7 +252,7 @@ async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<void> {
     owed,
   });
   const fromDomain = (a.ctx.smtp.from_address ?? a.ctx.smtp.user).split("@")[1] ?? "baosong.local";
-  await enqueueOutbox(tx, {
+  return enqueueOutbox(tx, {
     campaignId: a.campaignId,
     kind: "ack",
     dedupeKey: `ack:${a.data.mailboxId}:${a.data.rawSha256}`,

@@ -2,7 +2,7 @@ import { Worker, type Job } from "bullmq";
 import { finding } from "@baosong/core";
 import { fileMessage, type Database } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
-import { DocumentParser } from "@baosong/documents";
+import { DocumentParser, defaultParserThreads } from "@baosong/documents";
 import { closeBullmq, jobs, redisConnection, type JobQueues } from "@baosong/queue";
 import type { Logger } from "@baosong/log";
 import { createIngestProcessor, type IngestDeps } from "./ingest.ts";
@@ -15,7 +15,10 @@ export interface WorkerSettings {
   logger: Logger;
   redisUrl: string;
   prefix?: string;
+  /** Mails filed at once by this process; workerConcurrency(parserThreads) by default. */
   concurrency?: number;
+  /** Files read at once, each in a thread started when a file comes; defaultParserThreads() by default. */
+  parserThreads?: number;
   /** DNS for our own DKIM/DMARC check (default: the system's); tests inject one. */
   dnsResolver?: IngestDeps["dnsResolver"];
   /** How often secured mails without a filing get their job again (a Redis restart lost it). */
@@ -32,15 +35,17 @@ export interface WorkerHandle {
 /** Runs `mail.ingest` jobs. More processes or hosts may run this on the same Redis and Postgres. */
 export function startWorker(s: WorkerSettings): WorkerHandle {
   const logger = s.logger.child({ role: "worker" });
+  const parserThreads = s.parserThreads ?? defaultParserThreads();
   const parser = new DocumentParser({
     mode: "thread",
+    threads: parserThreads,
     onThreadUnavailable: (err) => logger.warn({ msg: "parser thread unavailable, reading on the main loop", err }),
   });
   const process = createIngestProcessor({ ...s, logger, parser });
   const worker = new Worker(jobs["mail.ingest"].queue, process, {
     connection: redisConnection(s.redisUrl),
     prefix: s.prefix ?? "baosong",
-    concurrency: s.concurrency ?? 2,
+    concurrency: s.concurrency ?? workerConcurrency(parserThreads),
     // BullMQ renews the lock every lockDuration/2 from this event loop while the job runs,
     // however long the mail takes; files are parsed in the parser thread, so a large workbook
     // does not hold the loop past a renewal. A short lock is what lets a killed worker's job
@@ -68,6 +73,16 @@ export function startWorker(s: WorkerSettings): WorkerHandle {
       await parser.close();
     },
   };
+}
+
+/**
+ * Two mails per parser thread: a mail spends its time by turns on this loop (mailparser, the
+ * blob store, Postgres round trips) and in a parser thread, so while one mail's files are read
+ * another is parsed or filed. Nothing here is global to the process or the host, so a second
+ * worker process adds as much again until Postgres or the disk is the limit.
+ */
+export function workerConcurrency(parserThreads: number): number {
+  return Math.max(2, 2 * parserThreads);
 }
 
 /** SPEC §8: every mail gets a terminal state. A mail that could not be filed is kept as `failed`. */

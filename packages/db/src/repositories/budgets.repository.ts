@@ -22,21 +22,23 @@ export async function grantBudget(db: Database, r: GrantRequest): Promise<Budget
   const sender = r.sender?.trim().toLowerCase() ?? "";
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`budget:${r.campaignId}:${sender}`}, 0))`);
-    const [existing] = await tx
-      .select()
-      .from(budgetGrants)
-      .where(and(eq(budgetGrants.mailboxId, r.mailboxId), eq(budgetGrants.rawSha256, r.rawSha256)));
-    if (existing) return grantOf(existing);
+    // One statement for both: this mail's own grant (a repeated job gets it back) and what the
+    // sender used around it. Read after the lock, so a grant another worker committed counts.
     const window = `${r.budgets.per_sender.window_hours} hours`;
     const at = r.receivedAt.toISOString();
-    const { rows } = await tx.execute<{ attachment_bytes: string; archive_bytes: string; files: string }>(sql`
+    const { rows } = await tx.execute<UsedAround>(sql`
       select coalesce(sum(coalesce(used_attachment_bytes, granted_attachment_bytes)), 0) as attachment_bytes,
              coalesce(sum(coalesce(used_archive_bytes, granted_archive_bytes)), 0) as archive_bytes,
-             coalesce(sum(coalesce(used_files, granted_files)), 0) as files
+             coalesce(sum(coalesce(used_files, granted_files)), 0) as files,
+             (select row_to_json(g) from (
+                select granted_attachment_bytes as "grantedAttachmentBytes", granted_archive_bytes as "grantedArchiveBytes",
+                       granted_files as "grantedFiles", sender_limited as "senderLimited"
+                from budget_grants where mailbox_id = ${r.mailboxId} and raw_sha256 = ${r.rawSha256}) g) as own
       from budget_grants
       where campaign_id = ${r.campaignId} and sender = ${sender}
         and received_at > ${at}::timestamptz - ${window}::interval and received_at < ${at}::timestamptz + ${window}::interval`);
     const used = rows[0]!;
+    if (used.own) return grantOf(used.own);
     const grant = grantFor(r.budgets, {
       attachment_bytes: Number(used.attachment_bytes),
       archive_bytes: Number(used.archive_bytes),
@@ -72,7 +74,16 @@ export async function settleBudget(
     .where(and(eq(budgetGrants.mailboxId, mailboxId), eq(budgetGrants.rawSha256, rawSha256)));
 }
 
-function grantOf(row: typeof budgetGrants.$inferSelect): BudgetGrant {
+interface UsedAround extends Record<string, unknown> {
+  attachment_bytes: string;
+  archive_bytes: string;
+  files: string;
+  own: GrantColumns | null;
+}
+
+type GrantColumns = Pick<typeof budgetGrants.$inferSelect, "grantedAttachmentBytes" | "grantedArchiveBytes" | "grantedFiles" | "senderLimited">;
+
+function grantOf(row: GrantColumns): BudgetGrant {
   const limited = new Set(row.senderLimited);
   return {
     attachmentBytes: row.grantedAttachmentBytes,

@@ -1,0 +1,104 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BlobTooLargeError, HEAD_BYTES, keyOf } from "./blob-store.ts";
+import { LocalBlobStore } from "./local-blob-store.ts";
+
+/** Bytes as a mail part arrives: in chunks of 16 KB. */
+const chunked = (bytes: Buffer, size = 16 * 1024) =>
+  Readable.from(Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size)));
+const sha = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/** Every file under `dir`, relative, so a test can say exactly what the store left on disk. */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
+    .sort();
+}
+
+describe("LocalBlobStore", () => {
+  let root: string;
+  let store: LocalBlobStore;
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), "baosong-blobs-"));
+    store = new LocalBlobStore(root);
+  });
+  afterEach(() => rm(root, { recursive: true, force: true }));
+
+  for (const [label, length] of [
+    ["a small part, gathered in memory", 10_000],
+    ["a large part, streamed to a temp file", 3 * 1024 * 1024 + 17],
+  ] as const) {
+    it(`stores ${label} under its SHA-256 with its size and head, in one pass`, async () => {
+      const bytes = randomBytes(length);
+      const stored = await store.put(chunked(bytes));
+      expect(stored).toEqual({ key: keyOf(sha(bytes)), sha256: sha(bytes), size: length, head: bytes.subarray(0, HEAD_BYTES) });
+      expect(await readFile(join(root, stored.sha256.slice(0, 2), stored.sha256.slice(2, 4), stored.sha256))).toEqual(bytes);
+      expect(await store.read(stored.key, length - 5, 10)).toEqual(bytes.subarray(length - 5));
+      expect(await filesUnder(join(root, "tmp"))).toEqual([]);
+    });
+
+    it(`stores the same bytes twice once, leaving the first file in place (${label})`, async () => {
+      const bytes = randomBytes(length);
+      const first = await store.put(chunked(bytes));
+      const path = join(root, first.sha256.slice(0, 2), first.sha256.slice(2, 4), first.sha256);
+      const before = await stat(path);
+      const second = await store.put(chunked(bytes));
+      expect(second).toEqual(first);
+      const after = await stat(path);
+      expect({ ino: after.ino, mtimeMs: after.mtimeMs }).toEqual({ ino: before.ino, mtimeMs: before.mtimeMs });
+      expect(await filesUnder(root)).toEqual([join(first.sha256.slice(0, 2), first.sha256.slice(2, 4), first.sha256)]);
+    });
+  }
+
+  it("stores concurrent puts of the same bytes as one complete blob", async () => {
+    const small = randomBytes(5_000);
+    const large = randomBytes(1024 * 1024);
+    const puts = await Promise.all([
+      ...Array.from({ length: 6 }, () => store.put(chunked(small))),
+      ...Array.from({ length: 6 }, () => store.put(chunked(large))),
+    ]);
+    expect(new Set(puts.map((p) => p.key))).toEqual(new Set([keyOf(sha(small)), keyOf(sha(large))]));
+    expect(await filesUnder(root)).toEqual([sha(small), sha(large)].map((h) => join(h.slice(0, 2), h.slice(2, 4), h)).sort());
+    expect(await readFile(join(root, sha(large).slice(0, 2), sha(large).slice(2, 4), sha(large)))).toEqual(large);
+  });
+
+  it("leaves no blob and no temp file when the stream breaks part-way", async () => {
+    const bytes = randomBytes(2 * 1024 * 1024);
+    async function* broken() {
+      yield bytes.subarray(0, 1024 * 1024);
+      yield bytes.subarray(1024 * 1024, 1536 * 1024);
+      throw new Error("connection reset");
+    }
+    await expect(store.put(Readable.from(broken()))).rejects.toThrow("connection reset");
+    expect(await store.has(keyOf(sha(bytes)))).toBe(false);
+    expect(await filesUnder(root)).toEqual([]);
+  });
+
+  it("refuses a blob over its limit and keeps nothing of it", async () => {
+    const bytes = randomBytes(1024 * 1024);
+    await expect(store.put(chunked(bytes), { maxBytes: 700_000 })).rejects.toBeInstanceOf(BlobTooLargeError);
+    await expect(store.put(chunked(bytes.subarray(0, 2000)), { maxBytes: 1000 })).rejects.toBeInstanceOf(BlobTooLargeError);
+    expect(await filesUnder(root)).toEqual([]);
+  });
+
+  it("stores an empty blob", async () => {
+    const stored = await store.put(Readable.from([]));
+    expect(stored).toMatchObject({ sha256: sha(Buffer.alloc(0)), size: 0, head: Buffer.alloc(0) });
+    expect(await store.size(stored.key)).toBe(0);
+  });
+
+  it("puts again after the blob's directory was removed behind its back", async () => {
+    const bytes = randomBytes(100);
+    const first = await store.put(chunked(bytes));
+    await rm(join(root, first.sha256.slice(0, 2)), { recursive: true });
+    expect(await store.has(first.key)).toBe(false);
+    await store.put(chunked(bytes));
+    expect(await store.read(first.key, 0, 100)).toEqual(bytes);
+  });
+});
