@@ -46,15 +46,28 @@ export function fromAddressOf(smtp: Pick<SmtpConfig, "user" | "from_address">): 
   return smtp.from_address ?? smtp.user;
 }
 
+/** How a transport keeps its connections. */
+export interface SmtpPoolOptions {
+  /** Connections opened at most; a second one only while the first is busy (see `parallelSendsFor`). */
+  maxConnections?: number;
+  /** A connection with nothing to send for this long says QUIT; the next send connects again. */
+  idleTimeoutMs?: number;
+}
+
+/** Long enough to carry a steady trickle of 回执 on one login, short enough not to sit on a provider's slot. */
+export const SMTP_IDLE_TIMEOUT_MS = 60_000;
+
 /**
- * A pooled transport for one SMTP identity. One connection: QQ throttles accounts that
- * connect often (SPEC §9). Port 465 is implicit TLS whatever `secure` says.
+ * A pooled transport for one SMTP identity: connections are kept and reused, each logs in
+ * once for up to 100 mails. Few of them: QQ throttles accounts that connect often (SPEC §9).
+ * Port 465 is implicit TLS whatever `secure` says.
  */
-export function createSmtpTransport(smtp: SmtpConfig, password: string): Transporter<SMTPPoolSentMessageInfo> {
+export function createSmtpTransport(smtp: SmtpConfig, password: string, pool: SmtpPoolOptions = {}): Transporter<SMTPPoolSentMessageInfo> {
   return nodemailer.createTransport({
     pool: true,
-    maxConnections: 1,
+    maxConnections: pool.maxConnections ?? 1,
     maxMessages: 100,
+    idleTimeout: pool.idleTimeoutMs ?? SMTP_IDLE_TIMEOUT_MS,
     // A message whose connection drops mid-send is not re-sent by the pool: its attachment
     // streams are spent, and the outbox retry (fresh streams, a recorded attempt) owns retries.
     maxRequeues: 0,
@@ -137,7 +150,7 @@ export async function composeMail(mail: OutgoingMail, smtp: SmtpConfig, blobs: B
 
 type GatedOptions = SendMailOptions & { beforeEnd?: () => Promise<void> };
 
-/** Sends outbox rows for one SMTP identity over a pooled connection. */
+/** Sends outbox rows for one SMTP identity over pooled, reused connections. */
 export class SmtpSender {
   private readonly transport: Transporter<SMTPPoolSentMessageInfo>;
 
@@ -145,8 +158,9 @@ export class SmtpSender {
     private readonly smtp: SmtpConfig,
     password: string,
     private readonly blobs: BlobStore,
+    pool: SmtpPoolOptions = {},
   ) {
-    this.transport = createSmtpTransport(smtp, password);
+    this.transport = createSmtpTransport(smtp, password, pool);
     this.transport.use("stream", (m, done) => {
       const beforeEnd = (m.data as GatedOptions).beforeEnd;
       if (beforeEnd) m.message.processFunc((input: Readable) => gateMessage(input, beforeEnd));
