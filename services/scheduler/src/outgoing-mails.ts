@@ -25,7 +25,6 @@ import {
   type NewOutboxMail,
 } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
-import { buildDigestWorkbook } from "@baosong/reports";
 
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /** QQ 超大附件 links expiring within this many days are listed in a digest. */
@@ -120,6 +119,8 @@ export async function composeDigestMail(
   const daily = await listDailyCounts(db, campaignId);
   const dailyRequirement = campaign.requirements.find((r) => r.daily)?.daily;
   const days = dailyRequirement ? campaignDays(dailyRequirement.from, dailyRequirement.to) : campaignDays(campaign.period.start, campaign.period.end);
+  // exceljs loads with the first digest, not with every process that plans outgoing mail.
+  const { buildDigestWorkbook } = await import("@baosong/reports");
   const workbook = await buildDigestWorkbook({
     campaignTitle: campaign.title,
     timeZone: campaign.timezone,
