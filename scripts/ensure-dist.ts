@@ -10,7 +10,6 @@
  */
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { buildDist } from "./build.ts";
 
 /** What the bundle is made from: our packages' sources and manifests, the lockfile, the build itself. */
 const SOURCE_FILES = ["package.json", "pnpm-lock.yaml", "scripts/build.ts"];
@@ -41,6 +40,8 @@ export async function distIsFresh(root: string): Promise<boolean> {
  */
 export async function ensureDist(root: string): Promise<"fresh" | "built"> {
   if (await distIsFresh(root)) return "fresh";
+  // esbuild loads only to build: a fresh dist/ starts without it (and without devDependencies).
+  const { buildDist } = await import("./build.ts");
   const staging = join(root, ".baosong", `dist-building-${process.pid}`);
   await mkdir(join(root, ".baosong"), { recursive: true });
   await buildDist(staging);
