@@ -106,7 +106,7 @@ describe("README: Without Docker", () => {
     });
     // SIGTERM to Baosong's own process, as systemd or Docker would send it; pnpm then exits
     // with Baosong's exit code.
-    const baosong = await descendant(child.pid!, "services/cli/src/main.ts start");
+    const baosong = await descendant(child.pid!, "dist/baosong.js start");
     process.kill(baosong, "SIGTERM");
     expect(await started.exited, started.output().slice(-3000)).toBe(0);
     expect(started.output()).toContain('"msg":"shutting down"');

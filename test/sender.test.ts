@@ -8,7 +8,7 @@ import { campaignSchema, type CampaignInput } from "@baosong/core";
 import { campaigns, claimOutbox, enqueueOutbox, findOutbox, type NewOutboxMail, type OutboxRow } from "@baosong/db";
 import { LocalBlobStore } from "@baosong/blobs";
 import { createLogger, type Logger } from "@baosong/log";
-import { SendPacer } from "@baosong/mail";
+import { MAX_CONNECTIONS_PER_ACCOUNT, paceIntervalMs, SendPacer } from "@baosong/mail";
 import { JobQueues, jobIds, redisConnection } from "@baosong/queue";
 import { startSender, type SenderHandle, type SenderSettings } from "../services/sender/src/index.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
@@ -70,7 +70,7 @@ describe("sender", () => {
     return handle;
   }
 
-  async function campaign(passwordEnv = "BAOSONG_TEST_SMTP_CODE"): Promise<number> {
+  async function campaign(passwordEnv = "BAOSONG_TEST_SMTP_CODE", perMinute = 600): Promise<number> {
     const slug = `c-${randomBytes(4).toString("hex")}`;
     const input: CampaignInput = {
       slug,
@@ -85,7 +85,7 @@ describe("sender", () => {
         user: SMTP_USER,
         password_env: passwordEnv,
         from_name: "荣昌区职业教育活动周 报送",
-        per_minute: 600,
+        per_minute: perMinute,
       },
       schools: [{ name: "重庆市荣昌区职业教育中心", aliases: ["荣昌职教中心"] }],
     };
@@ -334,6 +334,57 @@ describe("sender", () => {
         expect(refused.lastError).not.toContain(form);
         expect(failedJob!.failedReason).not.toContain(form);
       }
+    }
+  });
+
+  it("sends several 回执 of a slowly paced account over one kept connection and one login, each once", async () => {
+    // 120 a minute leaves a send 500 ms: one connection keeps up, as QQ wants.
+    await start();
+    const campaignId = await campaign("BAOSONG_TEST_SMTP_CODE", 120);
+    const ids = [];
+    for (let i = 0; i < 4; i++) ids.push(await newRow(campaignId));
+    for (const id of ids) await send(id);
+    for (const id of ids) await rowIn(id, "sent");
+    await jobsFinished(...ids.map((outboxId) => jobIds.send({ outboxId })));
+
+    expect(peer.connections).toBe(1);
+    expect(peer.logins).toEqual([{ user: SMTP_USER, ok: true }]);
+    const expected = await Promise.all(ids.map(async (id) => `<${(await row(id)).ourMessageId}>`));
+    expect(peer.received.map((m) => m.parsed.messageId).sort()).toEqual(expected.sort());
+    for (const id of ids) expect(await row(id)).toMatchObject({ status: "sent", attempts: 1 });
+  });
+
+  it("sends a burst of a fast account in parallel on a few kept connections, each 回执 exactly once", async () => {
+    await start();
+    const campaignId = await campaign("BAOSONG_TEST_SMTP_CODE", 6000);
+    const ids = [];
+    for (let i = 0; i < 30; i++) ids.push(await newRow(campaignId));
+    await Promise.all(ids.map((id) => send(id)));
+    await peer.waitFor(ids.length);
+    for (const id of ids) await rowIn(id, "sent");
+    await jobsFinished(...ids.map((outboxId) => jobIds.send({ outboxId })));
+
+    // Connections are reused: never one per mail, never more than the per-account bound.
+    expect(peer.connections).toBeGreaterThanOrEqual(1);
+    expect(peer.connections).toBeLessThanOrEqual(MAX_CONNECTIONS_PER_ACCOUNT);
+    expect(peer.logins.every((l) => l.ok)).toBe(true);
+    const delivered = peer.received.map((m) => m.parsed.messageId);
+    expect(new Set(delivered).size).toBe(ids.length);
+    expect(delivered).toHaveLength(ids.length);
+    const { rows } = await t.pool.query<{ n: number }>("select count(*)::int as n from outbox where id = any($1) and status = 'sent' and attempts = 1", [ids]);
+    expect(rows[0]!.n).toBe(ids.length);
+  });
+
+  it("gives concurrent senders of one account distinct slots exactly one interval apart", async () => {
+    const redis = redisConnection(redisUrl);
+    try {
+      const pacer = new SendPacer(redis, prefix);
+      const slots = await Promise.all(Array.from({ length: 12 }, () => pacer.reserveSlot("smtp.example.com:587/fast@example.com", 6000)));
+      const at = slots.map((s) => s.at).sort((a, b) => a - b);
+      const gaps = at.slice(1).map((a, i) => a - at[i]!);
+      expect(gaps).toEqual(Array.from({ length: 11 }, () => paceIntervalMs(6000)));
+    } finally {
+      redis.disconnect();
     }
   });
 

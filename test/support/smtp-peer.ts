@@ -33,6 +33,8 @@ export interface SmtpPeer {
   /** Deliveries refused by a `refuseNext` knob, in order. */
   refused: Refusal[];
   logins: { user: string; ok: boolean }[];
+  /** SMTP sessions opened since the last reset: how often a sender connected. */
+  readonly connections: number;
   /** Refuse the next `count` deliveries with this reply (e.g. 451 temporary, 550 permanent). */
   refuseNext(count: number, refusal: Refusal): void;
   /** Resolves once `count` mails were accepted; rejects at the deadline with what came. */
@@ -48,6 +50,7 @@ export async function startSmtpPeer(options: SmtpPeerOptions = {}): Promise<Smtp
   const refused: Refusal[] = [];
   const logins: { user: string; ok: boolean }[] = [];
   let pending: { left: number; refusal: Refusal } | null = null;
+  let connections = 0;
 
   /** Takes one pending refusal if it is meant for this stage. */
   const refusalAt = (stage: RefusalStage): Error | null => {
@@ -65,6 +68,10 @@ export async function startSmtpPeer(options: SmtpPeerOptions = {}): Promise<Smtp
     disabledCommands: ["STARTTLS"],
     logger: false,
     closeTimeout: 1_000,
+    onConnect(_session, callback) {
+      connections++;
+      callback();
+    },
     onAuth(auth, _session, callback) {
       const user = auth.username ?? "";
       const ok = !options.auth || (user === options.auth.user && auth.password === options.auth.pass);
@@ -116,6 +123,9 @@ export async function startSmtpPeer(options: SmtpPeerOptions = {}): Promise<Smtp
     received,
     refused,
     logins,
+    get connections() {
+      return connections;
+    },
     refuseNext(count, refusal) {
       pending = { left: count, refusal };
     },
@@ -133,6 +143,7 @@ export async function startSmtpPeer(options: SmtpPeerOptions = {}): Promise<Smtp
       received.length = 0;
       refused.length = 0;
       logins.length = 0;
+      connections = 0;
       pending = null;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

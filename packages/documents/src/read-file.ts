@@ -3,7 +3,6 @@ import { openCompoundFile } from "./cfb.ts";
 import { readDoc } from "./doc.ts";
 import { readDocx } from "./docx.ts";
 import { DocumentError, EncryptedDocumentError } from "./errors.ts";
-import { readPdf } from "./pdf.ts";
 import { readXlsSheets } from "./xls.ts";
 import { readXlsxSheets } from "./xlsx.ts";
 
@@ -65,6 +64,8 @@ export async function readFileContent(bytes: Buffer, mediaType: string, limits: 
       case officeTypes.doc:
         return { mediaType: type, content: { doc: await readDoc(bytes, { maxChars: limits.maxChars, maxUnpackedBytes: limits.maxBytes }) } };
       case officeTypes.pdf: {
+        // pdf.js (with its canvas polyfill) loads with the first PDF, not with every process.
+        const { readPdf } = await import("./pdf.ts");
         const { facts, doc } = await readPdf(bytes, { maxChars: limits.maxChars, maxBytes: limits.maxBytes, maxPages: limits.maxPdfPages });
         return { mediaType: type, content: doc ? { pdf: facts, doc } : { pdf: facts } };
       }

@@ -1,5 +1,6 @@
+import { createRequire } from "node:module";
 import pino, { type Logger, type LoggerOptions } from "pino";
-import pretty from "pino-pretty";
+import type pretty from "pino-pretty";
 
 export type { Logger };
 
@@ -50,7 +51,9 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
   };
   if (settings.destination) return pino(options, settings.destination);
   if (settings.pretty ?? process.stdout.isTTY) {
-    return pino(options, pretty({ colorize: true, sync: true, translateTime: "SYS:yyyy-mm-dd HH:MM:ss.l", ignore: "pid,hostname,service,name" }));
+    // Required only for a terminal: services log JSON to a pipe and never load the formatter.
+    const prettyStream = createRequire(import.meta.url)("pino-pretty") as typeof pretty;
+    return pino(options, prettyStream({ colorize: true, sync: true, translateTime: "SYS:yyyy-mm-dd HH:MM:ss.l", ignore: "pid,hostname,service,name" }));
   }
   return pino(options);
 }

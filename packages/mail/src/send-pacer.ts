@@ -15,7 +15,7 @@ local free = tonumber(redis.call('GET', KEYS[1]) or '0')
 local slot = math.max(now, free)
 local nextFree = slot + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], nextFree, 'PX', nextFree - now + 60000)
-return slot - now
+return {slot, slot - now}
 `;
 
 const HOLD = `
@@ -34,6 +34,35 @@ export function smtpAccountOf(smtp: Pick<SmtpConfig, "host" | "port" | "user">):
   return `${smtp.host.toLowerCase()}:${smtp.port}/${smtp.user.toLowerCase()}`;
 }
 
+/** A reserved send time: `at` on Redis's clock (ms since the epoch), `waitMs` from now. */
+export interface PaceSlot {
+  at: number;
+  waitMs: number;
+}
+
+/** Milliseconds between two sends of one account. */
+export function paceIntervalMs(perMinute: number): number {
+  return Math.ceil(60_000 / Math.max(1, perMinute));
+}
+
+/**
+ * How long one send may take (connect once, then MAIL/RCPT/DATA and our handover write)
+ * before a single connection falls behind the pace. Over the network a send is 100–300 ms.
+ */
+const SEND_BUDGET_MS = 250;
+
+/** More connections per account than this look like a flood to QQ and 163 (SPEC §9). */
+export const MAX_CONNECTIONS_PER_ACCOUNT = 4;
+
+/**
+ * Sends of one account that may be in flight at once: one while the pace leaves a send its
+ * budget (QQ at 20 a minute keeps to one connection), more only when the interval is shorter
+ * than a send takes, so a provider that allows 100 a second gets them.
+ */
+export function parallelSendsFor(perMinute: number): number {
+  return Math.min(MAX_CONNECTIONS_PER_ACCOUNT, Math.max(1, Math.ceil(SEND_BUDGET_MS / paceIntervalMs(perMinute))));
+}
+
 export class SendPacer {
   constructor(
     private readonly redis: Redis,
@@ -42,8 +71,13 @@ export class SendPacer {
 
   /** Reserves the account's next slot; resolves with how many ms until it comes. */
   async reserve(account: string, perMinute: number): Promise<number> {
-    const interval = Math.ceil(60_000 / Math.max(1, perMinute));
-    return Number(await this.redis.eval(RESERVE, 1, this.keyOf(account), interval));
+    return (await this.reserveSlot(account, perMinute)).waitMs;
+  }
+
+  /** Reserves the account's next slot: one reservation per send, however many run at once. */
+  async reserveSlot(account: string, perMinute: number): Promise<PaceSlot> {
+    const [at, waitMs] = (await this.redis.eval(RESERVE, 1, this.keyOf(account), paceIntervalMs(perMinute))) as [number, number];
+    return { at: Number(at), waitMs: Number(waitMs) };
   }
 
   /** Reserves a slot and waits for it. */

@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import nodemailer, { type SMTPPoolSentMessageInfo, type SendMailOptions, type Transporter } from "nodemailer";
+import type { SMTPPoolSentMessageInfo, SendMailOptions, Transporter } from "nodemailer";
 import { BlobNotFoundError, type BlobStore } from "@baosong/blobs";
 import { gateMessage } from "./handover-gate.ts";
 import type { SmtpConfig } from "@baosong/core";
@@ -46,15 +46,30 @@ export function fromAddressOf(smtp: Pick<SmtpConfig, "user" | "from_address">): 
   return smtp.from_address ?? smtp.user;
 }
 
+/** How a transport keeps its connections. */
+export interface SmtpPoolOptions {
+  /** Connections opened at most; a second one only while the first is busy (see `parallelSendsFor`). */
+  maxConnections?: number;
+  /** A connection with nothing to send for this long says QUIT; the next send connects again. */
+  idleTimeoutMs?: number;
+}
+
+/** Long enough to carry a steady trickle of 回执 on one login, short enough not to sit on a provider's slot. */
+export const SMTP_IDLE_TIMEOUT_MS = 60_000;
+
 /**
- * A pooled transport for one SMTP identity. One connection: QQ throttles accounts that
- * connect often (SPEC §9). Port 465 is implicit TLS whatever `secure` says.
+ * A pooled transport for one SMTP identity: connections are kept and reused, each logs in
+ * once for up to 100 mails. Few of them: QQ throttles accounts that connect often (SPEC §9).
+ * Port 465 is implicit TLS whatever `secure` says. nodemailer loads with the first transport:
+ * a process that never sends (a worker, the console) does not carry it.
  */
-export function createSmtpTransport(smtp: SmtpConfig, password: string): Transporter<SMTPPoolSentMessageInfo> {
+export async function createSmtpTransport(smtp: SmtpConfig, password: string, pool: SmtpPoolOptions = {}): Promise<Transporter<SMTPPoolSentMessageInfo>> {
+  const { default: nodemailer } = await import("nodemailer");
   return nodemailer.createTransport({
     pool: true,
-    maxConnections: 1,
+    maxConnections: pool.maxConnections ?? 1,
     maxMessages: 100,
+    idleTimeout: pool.idleTimeoutMs ?? SMTP_IDLE_TIMEOUT_MS,
     // A message whose connection drops mid-send is not re-sent by the pool: its attachment
     // streams are spent, and the outbox retry (fresh streams, a recorded attempt) owns retries.
     maxRequeues: 0,
@@ -137,28 +152,36 @@ export async function composeMail(mail: OutgoingMail, smtp: SmtpConfig, blobs: B
 
 type GatedOptions = SendMailOptions & { beforeEnd?: () => Promise<void> };
 
-/** Sends outbox rows for one SMTP identity over a pooled connection. */
+/** Sends outbox rows for one SMTP identity over pooled, reused connections. */
 export class SmtpSender {
-  private readonly transport: Transporter<SMTPPoolSentMessageInfo>;
+  /** Made with the first send: connecting waits until there is something to send. */
+  private transport: Promise<Transporter<SMTPPoolSentMessageInfo>> | null = null;
 
   constructor(
     private readonly smtp: SmtpConfig,
-    password: string,
+    private readonly password: string,
     private readonly blobs: BlobStore,
-  ) {
-    this.transport = createSmtpTransport(smtp, password);
-    this.transport.use("stream", (m, done) => {
-      const beforeEnd = (m.data as GatedOptions).beforeEnd;
-      if (beforeEnd) m.message.processFunc((input: Readable) => gateMessage(input, beforeEnd));
-      done();
+    private readonly pool: SmtpPoolOptions = {},
+  ) {}
+
+  private transporter(): Promise<Transporter<SMTPPoolSentMessageInfo>> {
+    this.transport ??= createSmtpTransport(this.smtp, this.password, this.pool).then((transport) => {
+      transport.use("stream", (m, done) => {
+        const beforeEnd = (m.data as GatedOptions).beforeEnd;
+        if (beforeEnd) m.message.processFunc((input: Readable) => gateMessage(input, beforeEnd));
+        done();
+      });
+      return transport;
     });
+    return this.transport;
   }
 
   /** `beforeEnd` runs before the last bytes of DATA go out; if it fails, nothing is delivered. */
   async send(mail: OutgoingMail, beforeEnd?: () => Promise<void>): Promise<SentMail> {
+    const transport = await this.transporter();
     const { options, streams } = await composeMail(mail, this.smtp, this.blobs);
     try {
-      const info = await this.transport.sendMail({ ...options, ...(beforeEnd ? { beforeEnd } : {}) } as SendMailOptions);
+      const info = await transport.sendMail({ ...options, ...(beforeEnd ? { beforeEnd } : {}) } as SendMailOptions);
       return {
         messageId: info.messageId,
         response: info.response,
@@ -171,6 +194,10 @@ export class SmtpSender {
   }
 
   close(): void {
-    this.transport.close();
+    void this.transport?.then(
+      (transport) => transport.close(),
+      () => undefined,
+    );
+    this.transport = null;
   }
 }

@@ -26,7 +26,7 @@ import {
   type NewOutboxMail,
 } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
-import { WorkbookOutputClosedError, writeDigestWorkbook, type DigestRows } from "@baosong/reports";
+import type { DigestRows } from "@baosong/reports";
 
 export const XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 /** QQ 超大附件 links expiring within this many days are listed in a digest. */
@@ -71,11 +71,16 @@ async function digestOutboxRows(db: Executor, blobs: BlobStore, c: CampaignOutgo
   // Both settle before returning: the writer reads through `db`, which the caller goes on using.
   const [composed, stored] = await Promise.allSettled([composeDigestMail(db, c, planned, workbook), storing]);
   // The writer stops when the store gives up: the store's reason is the one to report.
-  if (stored.status === "rejected" && (composed.status === "fulfilled" || composed.reason instanceof WorkbookOutputClosedError)) throw stored.reason;
+  if (stored.status === "rejected" && (composed.status === "fulfilled" || writerStoppedByOutput(composed.reason))) throw stored.reason;
   if (composed.status === "rejected") throw composed.reason;
   if (stored.status === "rejected") throw stored.reason;
   const { mail, filename } = composed.value;
   return rowsFor(c, planned, to, mail, null, [{ filename, blobKey: stored.value.key, contentType: XLSX_TYPE }]);
+}
+
+/** The writer's WorkbookOutputClosedError, known by its code: the class's module loads exceljs. */
+function writerStoppedByOutput(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === "WorkbookOutputClosed";
 }
 
 interface OutboxAttachment {
@@ -153,6 +158,8 @@ export async function composeDigestMail(
       attachmentName: filename,
     });
     const days = workbookDays(campaign);
+    // exceljs loads with the first digest, not with every process that plans outgoing mail.
+    const { writeDigestWorkbook } = await import("@baosong/reports");
     await writeDigestWorkbook(
       {
         campaignTitle: campaign.title,

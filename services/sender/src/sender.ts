@@ -16,7 +16,7 @@ import {
   type OutboxRow,
 } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
-import { classifyDeliveryError, SendPacer, SmtpSender, smtpAccountOf, type SentMail } from "@baosong/mail";
+import { classifyDeliveryError, parallelSendsFor, SendPacer, SmtpSender, smtpAccountOf, type SentMail } from "@baosong/mail";
 import { closeBullmq, JobQueues, jobIds, jobs, redisConnection } from "@baosong/queue";
 import type { Logger } from "@baosong/log";
 
@@ -29,7 +29,11 @@ export interface SenderSettings {
   /** Where `smtp.password_env` is looked up. */
   env: Record<string, string | undefined>;
   now?: () => Date;
-  /** Jobs one process works on at once; sends of one account still go one at a time. */
+  /**
+   * Jobs one process works on at once. Each reserves its account's next paced slot, so this
+   * bounds how far ahead a process books; an account's sends overlap only as far as its
+   * pace needs (`parallelSendsFor`), each on its own kept connection.
+   */
   concurrency?: number;
   sweepIntervalMs?: number;
   /** A `sending` claim not renewed for this long is taken to be a dead sender's; renewed every quarter of it. */
@@ -48,6 +52,12 @@ export interface SenderHandle {
 export type SendOutcome = { outcome: "sent"; messageId: string } | { outcome: "skipped" };
 
 const SEND = jobs["mail.send"];
+
+/**
+ * Enough jobs in hand to keep every connection of a fast account busy while the next ones wait
+ * for their slots (100 a second at per_minute 6000); a slow account's jobs mostly wait.
+ */
+const DEFAULT_CONCURRENCY = 8;
 
 /**
  * Runs `mail.send` jobs: claim the outbox row, send it, record the result. More processes
@@ -120,7 +130,7 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
   const worker = new Worker(SEND.queue, processJob, {
     connection: redisConnection(s.redisUrl),
     prefix,
-    concurrency: s.concurrency ?? 4,
+    concurrency: s.concurrency ?? DEFAULT_CONCURRENCY,
     // Renewed every lockDuration/2 while a send lasts. A job taken for stalled while its
     // sender still sends does not send twice: the row's claim (renewed too) keeps it.
     lockDuration: 30_000,
@@ -228,7 +238,11 @@ async function markSentPersistently(db: Database, id: number, log: Logger): Prom
 
 const MARK_SENT_PATIENCE_MS = 10 * 60_000;
 
-/** One pooled transport per campaign, rebuilt when its SMTP settings or password change. */
+/**
+ * One pooled transport per campaign, kept between sends (one login for many 回执), rebuilt
+ * when its SMTP settings or password change. Its connections are as many as the campaign's
+ * pace needs in flight at once; idle ones close by themselves.
+ */
 class SenderCache {
   private readonly entries = new Map<number, { fingerprint: string; sender: SmtpSender }>();
 
@@ -240,7 +254,7 @@ class SenderCache {
     const entry = this.entries.get(campaignId);
     if (entry?.fingerprint === fingerprint) return entry.sender;
     entry?.sender.close();
-    const sender = new SmtpSender(smtp, password, this.blobs);
+    const sender = new SmtpSender(smtp, password, this.blobs, { maxConnections: parallelSendsFor(smtp.per_minute) });
     this.entries.set(campaignId, { fingerprint, sender });
     return sender;
   }

@@ -1,20 +1,22 @@
 import { PassThrough } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import ExcelJS from "exceljs";
+import type ExcelJS from "exceljs";
 import yazl from "yazl";
 import { keyOf } from "@baosong/blobs";
 import { campaignDay, kindLabels, schoolStatuses, type DocumentKind } from "@baosong/core";
 import { campaignDocument, campaignDocuments, listFiledItems, listLatestInfoForms, listLatestStatsForms, type ViewRow } from "@baosong/db";
-import { inertText } from "@baosong/reports";
-import { composeDigestMail } from "@baosong/svc-scheduler";
 import { attachmentDisposition, fileSegment } from "./content-disposition.ts";
 import type { ConsoleContext } from "./console-context.ts";
 import { zipEntries, type ZipEntry } from "./zip-entries.ts";
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/** Files as they were mailed, a school's or a campaign's files as one zip, and the digest workbook. */
+/**
+ * Files as they were mailed, a school's or a campaign's files as one zip, and the digest workbook.
+ * The workbook writers (exceljs, the digest's composer) load with the first download that needs
+ * them: the console starts without them, and most consoles never build a workbook.
+ */
 export function registerDownloads(app: FastifyInstance, ctx: ConsoleContext): void {
   app.get<{ Params: { slug: string; sha: string } }>("/c/:slug/file/:sha", async (req, reply) => {
     if (!/^[0-9a-f]{64}$/.test(req.params.sha)) return reply.callNotFound();
@@ -48,6 +50,7 @@ export function registerDownloads(app: FastifyInstance, ctx: ConsoleContext): vo
     if (!found) return reply.callNotFound();
     const now = ctx.now();
     const day = campaignDay(now, found.campaign.timezone);
+    const { composeDigestMail } = await import("@baosong/svc-scheduler");
     const statuses = schoolStatuses(found.campaign, await listFiledItems(ctx.db, found.id));
     const workbook = new PassThrough();
     const [digest, bytes] = await Promise.all([
@@ -87,7 +90,9 @@ function sendZip(ctx: ConsoleContext, reply: FastifyReply, filename: string, ent
 
 /** 文件与表格索引.xlsx: every file with its folder in the zip, and every latest form value. */
 async function indexWorkbook(ctx: ConsoleContext, campaignId: number, entries: ZipEntry[]): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const [{ default: Excel }, { inertText }] = await Promise.all([import("exceljs"), import("@baosong/reports")]);
+  const cell = inertCell(inertText);
+  const wb = new Excel.Workbook();
   const files = wb.addWorksheet("文件");
   files.addRow(["学校", "类别", "文件名", "zip 中的位置", "收到时间", "活动日", "状态", "大小（字节）", "SHA-256"]);
   for (const e of entries) {
@@ -105,13 +110,15 @@ async function indexWorkbook(ctx: ConsoleContext, campaignId: number, entries: Z
     ]);
   }
   const infos = await listLatestInfoForms(ctx.db, campaignId);
-  sheetOf(wb, "信息采集表", infos as unknown as ViewRow[]);
+  sheetOf(wb, "信息采集表", infos as unknown as ViewRow[], cell);
   const stats = await listLatestStatsForms(ctx.db, campaignId);
-  sheetOf(wb, "情况统计表", stats.map((s) => ({ ...s, media_reports_by_level: JSON.stringify(s.media_reports_by_level) })) as unknown as ViewRow[]);
+  sheetOf(wb, "情况统计表", stats.map((s) => ({ ...s, media_reports_by_level: JSON.stringify(s.media_reports_by_level) })) as unknown as ViewRow[], cell);
   return Buffer.from(await wb.xlsx.writeBuffer());
 }
 
-function sheetOf(wb: ExcelJS.Workbook, name: string, rows: ViewRow[]): void {
+type Cell = (v: unknown) => string | number | null;
+
+function sheetOf(wb: ExcelJS.Workbook, name: string, rows: ViewRow[], cell: Cell): void {
   const ws = wb.addWorksheet(name);
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
   ws.addRow(keys);
@@ -119,8 +126,10 @@ function sheetOf(wb: ExcelJS.Workbook, name: string, rows: ViewRow[]): void {
 }
 
 /** Text a school wrote must not become a formula in the official's Excel (= + - @). */
-function cell(v: unknown): string | number | null {
-  if (v === null || v === undefined) return null;
-  if (typeof v === "number") return v;
-  return inertText(String(v));
+function inertCell(inertText: (text: string) => string): Cell {
+  return (v) => {
+    if (v === null || v === undefined) return null;
+    if (typeof v === "number") return v;
+    return inertText(String(v));
+  };
 }

@@ -1,10 +1,6 @@
 import { applyCampaign } from "@baosong/db";
 import { loadCampaignFile } from "@baosong/config";
 import { JobQueues } from "@baosong/queue";
-import { startPollers } from "@baosong/svc-poller";
-import { startScheduler } from "@baosong/svc-scheduler";
-import { startSender } from "@baosong/svc-sender";
-import { startWorker } from "@baosong/svc-worker";
 import { openRuntime, prepareDatabase, type Role, type Runtime, type Settings } from "@baosong/runtime";
 
 export interface Running {
@@ -29,12 +25,24 @@ export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.Proces
   const common = { db: rt.database.db, blobs: rt.blobs, logger, redisUrl: settings.REDIS_URL, prefix: settings.BAOSONG_QUEUE_PREFIX };
   const stops: (() => Promise<void>)[] = [];
   // Started in this order and stopped in reverse: pollers (no new work), the scheduler,
-  // workers finish their jobs, then the sender.
-  if (chosen.includes("sender")) stops.push((await startSender({ ...common, env })).stop);
-  if (chosen.includes("worker")) stops.push(startWorker({ ...common, queues }).stop);
-  if (chosen.includes("scheduler")) stops.push((await startScheduler({ ...common, queues })).stop);
-  if (chosen.includes("poller")) stops.push((await startPollers({ ...common, queues, env })).stop);
-  // Loaded only for the web role: fastify, bull-board and exceljs slow the start of the others.
+  // workers finish their jobs, then the sender. Each role's modules load only when it is
+  // chosen: a process that runs one role (a second worker, a sender) carries only its own.
+  if (chosen.includes("sender")) {
+    const { startSender } = await import("@baosong/svc-sender");
+    stops.push((await startSender({ ...common, env })).stop);
+  }
+  if (chosen.includes("worker")) {
+    const { startWorker } = await import("@baosong/svc-worker");
+    stops.push(startWorker({ ...common, queues }).stop);
+  }
+  if (chosen.includes("scheduler")) {
+    const { startScheduler } = await import("@baosong/svc-scheduler");
+    stops.push((await startScheduler({ ...common, queues })).stop);
+  }
+  if (chosen.includes("poller")) {
+    const { startPollers } = await import("@baosong/svc-poller");
+    stops.push((await startPollers({ ...common, queues, env })).stop);
+  }
   if (chosen.includes("web"))
     stops.push(
       (
