@@ -78,3 +78,25 @@ export function peakMemorySampler(pid: number, everyMs = 50): { stop(): number }
     },
   };
 }
+
+/** The first descendant of `pid` running the script `script` (the node under `pnpm start`, not the shell around it). */
+export function descendantRunning(pid: number, script: string): number | null {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const f = statFields(Number(entry));
+    // ppid is field 4.
+    if (f) children.set(Number(f[1]), [...(children.get(Number(f[1])) ?? []), Number(entry)]);
+  }
+  const queue = [...(children.get(pid) ?? [])];
+  while (queue.length) {
+    const next = queue.shift()!;
+    try {
+      if (readFileSync(`/proc/${next}/cmdline`, "utf8").split("\0")[1]?.endsWith(script)) return next;
+    } catch {
+      // Gone meanwhile.
+    }
+    queue.push(...(children.get(next) ?? []));
+  }
+  return null;
+}

@@ -24,7 +24,7 @@ export const IMAP_CODE = "qwertyuiopasdfgh";
 /** The provider in the bench accepts everything, so the campaign allows the schema's maximum. */
 export const BENCH_PER_MINUTE = 6000;
 export const RUNNING_LINE = '"msg":"baosong running"';
-const repoRoot = join(import.meta.dirname, "../..");
+export const repoRoot = join(import.meta.dirname, "../..");
 
 export interface BenchServers {
   dir: string;
@@ -89,8 +89,8 @@ export async function startServers(): Promise<BenchServers> {
 export interface LaunchOptions {
   /** Node options before the script, e.g. --cpu-prof. */
   nodeArgs?: string[];
-  /** Run the TypeScript through tsx as `pnpm start` does, instead of dist. */
-  source?: boolean;
+  /** Launch `pnpm start` in the repository (its own dist/, rebuilt when stale) instead of the bench's build. */
+  pnpmStart?: boolean;
   env?: Record<string, string>;
 }
 
@@ -233,10 +233,12 @@ export async function createRun(servers: BenchServers, name: string, schools = b
 const START_LIMIT_MS = 120_000;
 
 function launch(command: string, roles: string[], env: Record<string, string>, logFile: string, options: LaunchOptions): Launched {
-  const script = options.source ? ["--import", "tsx", join(repoRoot, "services/cli/src/main.ts")] : [command];
+  const [file, args] = options.pnpmStart
+    ? ["pnpm", ["--silent", "start", ...roles]]
+    : [process.execPath, [...(options.nodeArgs ?? []), command, "start", ...roles]];
   const launchedAt = Date.now();
   // Its own process group: the bench can end it and anything it started in one kill.
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...script, "start", ...roles], {
+  const child = spawn(file, args, {
     cwd: repoRoot,
     env,
     stdio: ["ignore", "pipe", "pipe"],
