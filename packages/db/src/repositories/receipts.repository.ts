@@ -120,14 +120,6 @@ export async function recordReceipt(db: Executor, receipt: NewMailReceipt): Prom
   return inserted.length > 0;
 }
 
-export async function findReceipt(db: Executor, mailboxId: number, uidValidity: number, uid: number): Promise<MailReceipt | null> {
-  const [row] = await db
-    .select()
-    .from(mailReceipts)
-    .where(and(eq(mailReceipts.mailboxId, mailboxId), eq(mailReceipts.uidValidity, uidValidity), eq(mailReceipts.uid, uid)));
-  return row ?? null;
-}
-
 /** Receipts a mailbox already holds for UIDs `fromUid`…`toUid` of one UIDVALIDITY: one query per listed window. */
 export async function findReceiptsInRange(db: Executor, mailboxId: number, uidValidity: number, fromUid: number, toUid: number): Promise<MailReceipt[]> {
   return db
@@ -181,42 +173,7 @@ export function resyncKey(m: { messageIdHeader: string; sizeBytes: number }): st
   return `${m.sizeBytes} ${m.messageIdHeader}`;
 }
 
-/**
- * Resync after a UIDVALIDITY change: a mail secured under an earlier UIDVALIDITY, known by
- * its Message-ID header and size, so it need not be downloaded again.
- */
-export async function findResyncMatch(
-  db: Executor,
-  mailboxId: number,
-  match: { messageIdHeader: string; sizeBytes: number; notUidValidity: number },
-): Promise<MailReceipt | null> {
-  const [row] = await db
-    .select()
-    .from(mailReceipts)
-    .where(
-      and(
-        eq(mailReceipts.mailboxId, mailboxId),
-        eq(mailReceipts.messageIdHeader, match.messageIdHeader),
-        eq(mailReceipts.sizeBytes, match.sizeBytes),
-        ne(mailReceipts.uidValidity, match.notUidValidity),
-      ),
-    )
-    .orderBy(asc(mailReceipts.id))
-    .limit(1);
-  return row ?? null;
-}
-
-/** Whether the worker has filed this raw message (a `messages` row exists for it). */
-export async function isMessageFiled(db: Executor, mailboxId: number, rawSha256: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: messages.id })
-    .from(messages)
-    .where(and(eq(messages.mailboxId, mailboxId), eq(messages.rawSha256, rawSha256)))
-    .limit(1);
-  return row !== undefined;
-}
-
-/** Which of these raw messages the worker has filed: `isMessageFiled` for a batch. */
+/** Which of these raw messages the worker has filed (a `messages` row exists for each): one query per batch. */
 export async function listFiledRawSha256s(db: Executor, mailboxId: number, rawSha256s: readonly string[]): Promise<Set<string>> {
   if (!rawSha256s.length) return new Set();
   const rows = await db
