@@ -4,7 +4,8 @@
  * or never answers fails the row with what it reached, it does not hang the bench.
  */
 import type { BenchMail } from "./corpus.ts";
-import { groupCpuSeconds } from "./proc.ts";
+import { availableParallelism } from "node:os";
+import { commCpuSeconds, groupCpuSeconds, machineCpu } from "./proc.ts";
 import { waitUntil, type BenchRun, type BenchServers, type Launched } from "./world.ts";
 
 /** The roles of `baosong start` that take a mail from the mailbox to its 回执. */
@@ -13,7 +14,7 @@ const DRAIN_LIMIT_MS = Number(process.env.BENCH_LIMIT_SECONDS ?? 600) * 1000;
 
 export type Log = (line: string) => void;
 
-interface Drained {
+export interface Drained {
   /** Launch → all filed, seconds. */
   filedSeconds: number;
   /** Launch → every 回执 at the SMTP peer, seconds (null when not waited for). */
@@ -24,6 +25,11 @@ interface Drained {
   runningMonotonicUs: number;
   /** SPEC §8 as the bench sees it: empty when every mail was filed once and answered once. */
   anomalies: string[];
+  /**
+   * What bounded the drain, from "running" to all filed: how busy the machine's cores were, and
+   * how many cores' worth Baosong and Postgres used (2 on this machine means both cores).
+   */
+  load: { machineBusyPct: number; baosongCores: number; postgresCores: number };
 }
 
 /** Launches the processes, waits for all of them to run, then for the mails to be filed (and answered). */
@@ -39,6 +45,9 @@ export async function drain(
     const launchedAt = Math.min(...procs.map((p) => p.launchedAt));
     await Promise.all(procs.map((p) => p.running));
     const cpuAtRunning = totalCpu(procs);
+    const machineAtRunning = machineCpu();
+    const postgresAtRunning = commCpuSeconds("postgres");
+    const runningAt = Date.now();
     let filed = 0;
     await waitUntil(
       async () => (filed = await run.filed()) >= mails.length,
@@ -46,6 +55,7 @@ export async function drain(
       () => `${run.name}: ${filed} of ${mails.length} mails filed`,
       100,
     );
+    const load = loadSince(machineAtRunning, postgresAtRunning, totalCpu(procs) - cpuAtRunning, (Date.now() - runningAt) / 1000);
     // The database's own time of the last filing, not when the bench looked.
     const filedAt = await run.lastFiledAt();
     let answeredAt: number | null = null;
@@ -74,6 +84,7 @@ export async function drain(
       cpuSeconds: cpu,
       runningMonotonicUs: Math.max(...procs.map((p) => p.runningMonotonicUs())),
       anomalies,
+      load,
     };
   } finally {
     for (const p of procs) await p.stop();
@@ -97,9 +108,24 @@ async function checkOnce(servers: BenchServers, run: BenchRun, mails: readonly B
   return found;
 }
 
-/** Notes for a row: anomalies of any repeat. */
-export function noteOf(anomalies: string[]): string | undefined {
-  return anomalies.length ? `SPEC §8: ${[...new Set(anomalies)].join("; ")}` : undefined;
+/** Notes for a row: anomalies of any repeat, and what else the row should say. */
+export function noteOf(anomalies: string[], ...more: string[]): string | undefined {
+  const notes = [...(anomalies.length ? [`SPEC §8: ${[...new Set(anomalies)].join("; ")}`] : []), ...more];
+  return notes.length ? notes.join("; ") : undefined;
+}
+
+function loadSince(machine: { busy: number; total: number }, postgresCpu: number, baosongCpu: number, seconds: number): Drained["load"] {
+  const now = machineCpu();
+  return {
+    machineBusyPct: Math.round((100 * (now.busy - machine.busy)) / Math.max(1, now.total - machine.total)),
+    baosongCores: Math.round((100 * baosongCpu) / seconds) / 100,
+    postgresCores: Math.round((100 * (commCpuSeconds("postgres") - postgresCpu)) / seconds) / 100,
+  };
+}
+
+/** One line for a row's log and note: what the drain was bound by. */
+export function loadNote(l: Drained["load"]): string {
+  return `machine ${l.machineBusyPct}% busy over ${availableParallelism()} cores: Baosong ${l.baosongCores} cores, Postgres ${l.postgresCores}`;
 }
 
 function totalCpu(procs: Launched[]): number {

@@ -4,7 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fetchParseCeiling } from "./ceilings.ts";
 import { smallMail, typicalMail, type BenchMail } from "./corpus.ts";
-import { drain, type Log, mailsOf, noteOf, PIPELINE_ROLES } from "./drain.ts";
+import { drain, type Drained, type Log, loadNote, mailsOf, noteOf, PIPELINE_ROLES } from "./drain.ts";
 import type { Measurement } from "./measurement.ts";
 import { createRun, type BenchServers } from "./world.ts";
 
@@ -66,6 +66,7 @@ export async function burstRows(servers: BenchServers, repeats: number, log: Log
   const ceilingA: number[] = [];
   const ceilingB: number[] = [];
   const anomalies: string[] = [];
+  const loads: Drained["load"][] = [];
   for (let r = 1; r <= repeats; r++) {
     const run = await createRun(servers, `burst${r}`);
     try {
@@ -79,8 +80,9 @@ export async function burstRows(servers: BenchServers, repeats: number, log: Log
       ceilingA.push(a.seconds);
       ceilingB.push(b.seconds);
       anomalies.push(...d.anomalies);
+      loads.push(d.load);
       log(
-        `row 3/4 repeat ${r}: ${count} small mails filed in ${d.filedSeconds.toFixed(1)} s, answered in ${d.answeredSeconds!.toFixed(1)} s; ceiling A ${a.seconds.toFixed(1)} s, B ${b.seconds.toFixed(1)} s`,
+        `row 3/4 repeat ${r}: ${count} small mails filed in ${d.filedSeconds.toFixed(1)} s, answered in ${d.answeredSeconds!.toFixed(1)} s; ceiling A ${a.seconds.toFixed(1)} s, B ${b.seconds.toFixed(1)} s; ${loadNote(d.load)}`,
       );
     } finally {
       await run.close();
@@ -95,7 +97,7 @@ export async function burstRows(servers: BenchServers, repeats: number, log: Log
       ceiling: { label: "A", values: ceilingA },
       ratio: "share-time",
       target: "≥ 0.5",
-      note: noteOf(anomalies),
+      note: noteOf(anomalies, `last run: ${loadNote(loads.at(-1)!)}`),
     },
     {
       row: "3b",
@@ -122,6 +124,7 @@ export async function burstRows(servers: BenchServers, repeats: number, log: Log
 export async function scaleRows(servers: BenchServers, repeats: number, log: Log): Promise<Measurement[]> {
   const count = Number(process.env.BENCH_BURST ?? 1000);
   const seconds: Record<1 | 2, number[]> = { 1: [], 2: [] };
+  const loads: Record<1 | 2, Drained["load"][]> = { 1: [], 2: [] };
   const anomalies: string[] = [];
   for (let r = 1; r <= repeats; r++) {
     for (const workers of [1, 2] as const) {
@@ -133,7 +136,8 @@ export async function scaleRows(servers: BenchServers, repeats: number, log: Log
         const d = await drain(servers, run, mails, launches, false);
         seconds[workers].push(d.filedSeconds);
         anomalies.push(...d.anomalies);
-        log(`row 5 repeat ${r}: ${workers} worker process(es): ${count} filed in ${d.filedSeconds.toFixed(1)} s`);
+        log(`row 5 repeat ${r}: ${workers} worker process(es): ${count} filed in ${d.filedSeconds.toFixed(1)} s; ${loadNote(d.load)}`);
+        loads[workers].push(d.load);
       } finally {
         await run.close();
       }
@@ -148,7 +152,7 @@ export async function scaleRows(servers: BenchServers, repeats: number, log: Log
       ceiling: { label: "1 worker process", values: seconds[1] },
       ratio: "share-time",
       target: "> 1 (scales until Postgres or the mailbox is the limit)",
-      note: noteOf(anomalies),
+      note: noteOf(anomalies, `1 process: ${loadNote(loads[1].at(-1)!)}`, `2 processes: ${loadNote(loads[2].at(-1)!)}`),
     },
   ];
 }

@@ -100,3 +100,30 @@ export function descendantRunning(pid: number, script: string): number | null {
   }
   return null;
 }
+
+/** The machine's CPU counters (all cores, jiffies): busy and total, from /proc/stat. */
+export function machineCpu(): { busy: number; total: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { busy: total - fields[3]! - fields[4]!, total };
+}
+
+/**
+ * CPU seconds of every live process named `comm`, all threads, with their reaped children's: for
+ * Postgres, the postmaster's count holds the backends that have ended meanwhile.
+ */
+export function commCpuSeconds(comm: string): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== comm) continue;
+    } catch {
+      continue;
+    }
+    const f = statFields(Number(entry));
+    if (f) total += (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / TICKS_PER_SECOND;
+  }
+  return total;
+}
