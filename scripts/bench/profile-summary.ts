@@ -136,6 +136,10 @@ export function areaOfFrame(frame: CpuProfile["nodes"][number]["callFrame"], loo
 
 /** packages/<x> and services/<x> for ours; the package name for node_modules; else the path. */
 export function areaOfPath(path: string): string {
+  // pnpm's store names the package whatever a bundled package's own source map says: drizzle-orm's
+  // maps to `node_modules/src/entity.ts` once bundled, so `.pnpm/<name>@<version>` is the truth.
+  const store = /\/\.pnpm\/(@?[^@/]+)@/.exec(path);
+  if (store) return store[1]!.replace("+", "/");
   const nm = path.lastIndexOf("/node_modules/");
   if (nm >= 0) {
     const parts = path.slice(nm + "/node_modules/".length).split("/");

@@ -21,6 +21,8 @@ describe("bench helpers", () => {
     expect(areaOfPath("/repo/services/worker/src/ingest.ts")).toBe("services/worker");
     expect(areaOfPath("file:///repo/node_modules/.pnpm/exceljs@4.4.0/node_modules/exceljs/lib/xlsx.js")).toBe("exceljs");
     expect(areaOfPath("/repo/node_modules/.pnpm/@zone-eu+mailsplit@5/node_modules/@zone-eu/mailsplit/lib/x.js")).toBe("@zone-eu/mailsplit");
+    // Bundled into dist/ with its own source map, drizzle-orm points at `node_modules/src/…`.
+    expect(areaOfPath("/repo/node_modules/.pnpm/drizzle-orm@0.45.4_pg@8.23.1/node_modules/src/entity.ts")).toBe("drizzle-orm");
   });
 
   it("sums self time by area through the source map, charges native code to its caller, and leaves out start-up", () => {
