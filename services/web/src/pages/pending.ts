@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { randomBytes } from "node:crypto";
 import { jobIds } from "@baosong/queue";
-import { reprocessMessage } from "@baosong/svc-worker";
 import {
   assignMessage,
   confirmAttribution,
@@ -145,6 +144,9 @@ function registerRepairs(app: FastifyInstance, ctx: ConsoleContext): void {
     if (!found) return reply.callNotFound();
     const back = `/c/${encodeURIComponent(found.slug)}/pending`;
     const messageId = String(req.body?.message_id ?? "").trim();
+    // The worker's modules (mail parsing, document readers) load on the first reprocess, not
+    // with the console: a process that runs only the web role does not carry them idle.
+    const { reprocessMessage } = await import("@baosong/svc-worker");
     const r = await reprocessMessage(
       { db: ctx.db, blobs: ctx.blobs, queues: ctx.queues, logger: ctx.logger },
       messageId,

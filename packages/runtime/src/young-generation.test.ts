@@ -1,0 +1,35 @@
+import { getHeapSpaceStatistics } from "node:v8";
+import { describe, expect, it } from "vitest";
+import { withYoungGenerationHeld } from "./young-generation.ts";
+
+const newSpaceSize = () => getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
+
+/** Young objects that survive scavenges (kept in batches), the pattern that grows the new space. */
+function churn(): number {
+  let kept: { i: number; s: string }[] = [];
+  let total = 0;
+  for (let i = 0; i < 2_000_000; i++) {
+    kept.push({ i, s: `row ${i}` });
+    if (kept.length > 100_000) {
+      total += kept.length;
+      kept = [];
+    }
+  }
+  return total + kept.length;
+}
+
+describe("withYoungGenerationHeld", () => {
+  it("keeps the new space at its size while the work allocates, and hands back the work's result", async () => {
+    const before = newSpaceSize();
+    const result = await withYoungGenerationHeld(async () => {
+      const n = churn();
+      expect(newSpaceSize()).toBeLessThanOrEqual(before);
+      return n;
+    });
+    expect(result).toBe(2_000_000);
+  });
+
+  it("passes the work's failure on", async () => {
+    await expect(withYoungGenerationHeld(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+  });
+});
