@@ -2,44 +2,21 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { MailboxConfig } from "@baosong/core";
 import { messages, type MailReceipt } from "@baosong/db";
-import { keyOf, LocalBlobStore, type BlobStore, type StoredBlob } from "@baosong/blobs";
+import { keyOf, LocalBlobStore } from "@baosong/blobs";
 import { createLogger } from "@baosong/log";
 import { sweepMailbox, type BatchLimits, type SweepResult } from "@baosong/mail";
 import { JobQueues, jobIds, redisConnection } from "@baosong/queue";
 import { applyTestCampaign, testCampaign } from "./support/campaign.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { startDovecot, type Dovecot } from "./support/dovecot.ts";
+import { diskFull, WatchedBlobStore } from "./support/watched-blob-store.ts";
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PASSWORD = "mqtvxhzkpwrnsbjd";
 const logger = createLogger({ level: "silent" });
-
-/** Counts puts; `beforePut` runs first and may throw, as a full disk would. */
-class WatchedBlobStore implements BlobStore {
-  puts = 0;
-  beforePut: (n: number) => void = () => undefined;
-  constructor(private readonly inner: BlobStore) {}
-  async put(content: Readable, options?: { maxBytes?: number }): Promise<StoredBlob> {
-    this.beforePut(++this.puts);
-    return this.inner.put(content, options);
-  }
-  open(key: string): Readable {
-    return this.inner.open(key);
-  }
-  has(key: string): Promise<boolean> {
-    return this.inner.has(key);
-  }
-  size(key: string): Promise<number> {
-    return this.inner.size(key);
-  }
-  read(key: string, offset: number, length: number): Promise<Buffer> {
-    return this.inner.read(key, offset, length);
-  }
-}
 
 /** The real queues, counting what each successful enqueue carried; `failOn` makes one call fail. */
 function watchedQueues(queues: JobQueues, failOn?: number) {
@@ -241,7 +218,7 @@ describe("securing a burst in batches", { timeout: 120_000 }, () => {
     const uids = await append(raws);
     const batchLimits = { mails: 10, fetchBytes: 1024 * 1024, largeMailBytes: 1024 * 1024 };
     blobs.beforePut = (n) => {
-      if (n === 15) throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
+      if (n === 15) throw diskFull();
     };
 
     await expect(sweep({ batchLimits })).rejects.toThrow("no space left on device");

@@ -2,12 +2,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
 import { text } from "node:stream/consumers";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { MailboxConfig } from "@baosong/core";
 import { messages, type MailReceipt } from "@baosong/db";
-import { keyOf, LocalBlobStore, type BlobStore, type StoredBlob } from "@baosong/blobs";
+import { keyOf, LocalBlobStore } from "@baosong/blobs";
 import { createLogger, type Logger } from "@baosong/log";
 import { pollerLockKey } from "@baosong/mail";
 import { JobQueues, jobIds, redisConnection } from "@baosong/queue";
@@ -15,6 +14,7 @@ import { startPollers, type PollersHandle } from "../services/poller/src/index.t
 import { testCampaign, applyTestCampaign } from "./support/campaign.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { startDovecot, type Dovecot } from "./support/dovecot.ts";
+import { diskFull, WatchedBlobStore } from "./support/watched-blob-store.ts";
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 /** A 16-letter 授权码 as QQ issues them; it must never reach a log line. */
@@ -25,42 +25,11 @@ const tuning = {
   source: { backoff: { baseMs: 200, maxMs: 2_000 }, goodSessionMs: 500, idleAfterMs: 300 },
 };
 
-/**
- * Counts puts, to prove a resync downloads only what it does not know; can be told to fail
- * puts, as a full disk or a broken download would.
- */
-class CountingBlobStore implements BlobStore {
-  puts = 0;
-  /** While set, every put fails. */
-  failing = false;
-  constructor(private readonly inner: BlobStore) {}
-  async put(content: Readable, options?: { maxBytes?: number }): Promise<StoredBlob> {
-    this.puts++;
-    if (this.failing) {
-      content.resume();
-      throw Object.assign(new Error("no space left on device"), { code: "ENOSPC" });
-    }
-    return this.inner.put(content, options);
-  }
-  open(key: string): Readable {
-    return this.inner.open(key);
-  }
-  has(key: string): Promise<boolean> {
-    return this.inner.has(key);
-  }
-  size(key: string): Promise<number> {
-    return this.inner.size(key);
-  }
-  read(key: string, offset: number, length: number): Promise<Buffer> {
-    return this.inner.read(key, offset, length);
-  }
-}
-
 describe("poller", { timeout: 90_000 }, () => {
   let dovecot: Dovecot;
   let t: TestDatabase;
   let blobDir: string;
-  let blobs: CountingBlobStore;
+  let blobs: WatchedBlobStore;
   let prefix: string;
   let queues: JobQueues;
   let running: PollersHandle[];
@@ -77,7 +46,7 @@ describe("poller", { timeout: 90_000 }, () => {
   beforeEach(async () => {
     t = await createTestDatabase();
     blobDir = await mkdtemp(join(tmpdir(), "baosong-poller-"));
-    blobs = new CountingBlobStore(new LocalBlobStore(blobDir));
+    blobs = new WatchedBlobStore(new LocalBlobStore(blobDir));
     prefix = `bs-test-${randomBytes(5).toString("hex")}`;
     queues = new JobQueues({ redisUrl, prefix });
     running = [];
@@ -307,7 +276,9 @@ describe("poller", { timeout: 90_000 }, () => {
     const { mailboxId } = await campaign();
     const raws = [schoolMail("first, fails once"), schoolMail("second")];
     for (const raw of raws) await dovecot.append(user, "INBOX", raw);
-    blobs.failing = true;
+    blobs.beforePut = () => {
+      throw diskFull();
+    };
     await start();
 
     await waitFor(async () => (await mailboxRow(mailboxId)).lastError !== null, "the error recorded");
@@ -317,7 +288,7 @@ describe("poller", { timeout: 90_000 }, () => {
     expect(await receipts(mailboxId)).toHaveLength(0);
     expect(await ingestJobs()).toHaveLength(0);
 
-    blobs.failing = false;
+    blobs.beforePut = () => undefined;
     await securedCount(mailboxId, 2);
     expect((await receipts(mailboxId)).map((r) => r.rawSha256)).toEqual(raws.map(sha256));
     expect(await ingestJobs()).toHaveLength(2);
