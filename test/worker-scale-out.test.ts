@@ -3,7 +3,6 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalBlobStore } from "@baosong/blobs";
@@ -12,6 +11,7 @@ import { JobQueues, jobIds, type IngestJob } from "@baosong/queue";
 import { startWorker, type WorkerHandle } from "@baosong/svc-worker";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { applyTestCampaign } from "./support/campaign.ts";
+import { storeIngestJob } from "./support/filing.ts";
 
 const fixture = (path: string) => readFileSync(join(import.meta.dirname, "fixtures", path));
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -52,19 +52,9 @@ describe("workers side by side on one queue", () => {
       })
         .compile()
         .build();
-      const stored = await blobs.put(Readable.from([raw]));
       // An hour apart each, so the hourly 回执 cap holds none back.
       const internalDate = new Date(Date.UTC(2022, 4, 15, i)).toISOString();
-      jobs.push({
-        campaignId: applied.id,
-        mailboxId: applied.mailboxIds.main!,
-        rawKey: stored.key,
-        rawSha256: stored.sha256,
-        uidValidity: 1,
-        uid: i + 1,
-        sizeBytes: stored.size,
-        internalDate,
-      });
+      jobs.push(await storeIngestJob(blobs, raw, { campaignId: applied.id, mailboxId: applied.mailboxIds.main!, uid: i + 1, internalDate }));
     }
   });
   afterAll(async () => {
