@@ -26,7 +26,7 @@ import { startPollers } from "@baosong/svc-poller";
 import { eq } from "drizzle-orm";
 import { applyTestCampaign, testCampaign } from "../test/support/campaign.ts";
 import { createTestDatabase } from "../test/support/database.ts";
-import { startDovecot } from "../test/support/dovecot.ts";
+import { dovecotMailbox, startDovecot } from "../test/support/dovecot.ts";
 
 const MAILS = Number(process.env.BENCH_MAILS ?? 1000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 0);
@@ -165,15 +165,7 @@ const user = `bench-${randomBytes(4).toString("hex")}@test.local`;
 const logger = createLogger({ level: "warn", name: "bench-sweep" });
 try {
   await dovecot.addUser(user, PASSWORD);
-  const c = testCampaign({
-    mailboxes: [
-      {
-        id: "main",
-        address: "112812581@qq.com",
-        imap: { host: dovecot.host, port: dovecot.port, secure: false, user, password_env: "BENCH_IMAP_PASSWORD" },
-      },
-    ],
-  });
+  const c = testCampaign({ mailboxes: [dovecotMailbox(dovecot, user, "BENCH_IMAP_PASSWORD")] });
   const applied = await applyTestCampaign(t.db, c);
   const mailboxId = applied.mailboxIds.main!;
   const config = c.mailboxes[0]!;

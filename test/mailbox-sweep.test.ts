@@ -11,7 +11,7 @@ import { sweepMailbox, type BatchLimits, type SweepResult } from "@baosong/mail"
 import { JobQueues, jobIds, redisConnection } from "@baosong/queue";
 import { applyTestCampaign, testCampaign } from "./support/campaign.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
-import { startDovecot, type Dovecot } from "./support/dovecot.ts";
+import { dovecotMailbox, startDovecot, type Dovecot } from "./support/dovecot.ts";
 import { diskFull, WatchedBlobStore } from "./support/watched-blob-store.ts";
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -59,15 +59,7 @@ describe("securing a burst in batches", { timeout: 120_000 }, () => {
     queues = new JobQueues({ redisUrl, prefix });
     user = `burst-${randomBytes(4).toString("hex")}@test.local`;
     await dovecot.addUser(user, PASSWORD);
-    const campaign = testCampaign({
-      mailboxes: [
-        {
-          id: "main",
-          address: "112812581@qq.com",
-          imap: { host: dovecot.host, port: dovecot.port, secure: false, user, password_env: "TEST_IMAP_PASSWORD" },
-        },
-      ],
-    });
+    const campaign = testCampaign({ mailboxes: [dovecotMailbox(dovecot, user)] });
     const applied = await applyTestCampaign(t.db, campaign);
     campaignId = applied.id;
     mailboxId = applied.mailboxIds.main!;

@@ -13,7 +13,7 @@ import { JobQueues, jobIds, redisConnection } from "@baosong/queue";
 import { startPollers, type PollersHandle } from "../services/poller/src/index.ts";
 import { testCampaign, applyTestCampaign } from "./support/campaign.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
-import { startDovecot, type Dovecot } from "./support/dovecot.ts";
+import { dovecotMailbox, startDovecot, type Dovecot } from "./support/dovecot.ts";
 import { diskFull, WatchedBlobStore } from "./support/watched-blob-store.ts";
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -85,15 +85,7 @@ describe("poller", { timeout: 90_000 }, () => {
 
   async function campaign(mailbox: Partial<MailboxConfig> = {}) {
     const c = testCampaign({
-      mailboxes: [
-        {
-          id: "main",
-          address: "112812581@qq.com",
-          imap: { host: dovecot.host, port: dovecot.port, secure: false, user, password_env: "TEST_IMAP_PASSWORD" },
-          poll_interval_seconds: 5,
-          ...mailbox,
-        },
-      ],
+      mailboxes: [{ ...dovecotMailbox(dovecot, user), poll_interval_seconds: 5, ...mailbox }],
     });
     const applied = await applyTestCampaign(t.db, c);
     return { campaignId: applied.id, mailboxId: applied.mailboxIds.main! };

@@ -7,7 +7,7 @@ import pg from "pg";
 import { stringify } from "yaml";
 import { migrateDatabase } from "@baosong/db";
 import { testCampaign } from "../../test/support/campaign.ts";
-import { startDovecot, type Dovecot } from "../../test/support/dovecot.ts";
+import { dovecotMailbox, startDovecot, type Dovecot } from "../../test/support/dovecot.ts";
 import { freePort } from "../../test/support/ports.ts";
 import { startPrivatePostgres, type PrivatePostgres } from "../../test/support/private-postgres.ts";
 import { startPrivateRedis, type PrivateRedis } from "../../test/support/private-redis.ts";
@@ -136,14 +136,7 @@ export async function createRun(servers: BenchServers, name: string, schools = b
   await servers.dovecot.addUser(user, IMAP_CODE);
   const campaign = testCampaign({
     slug: `bench-${name}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"),
-    mailboxes: [
-      {
-        id: "main",
-        address: INBOX_ADDRESS,
-        imap: { host: servers.dovecot.host, port: servers.dovecot.port, secure: false, user, password_env: "BENCH_IMAP_CODE" },
-        poll_interval_seconds: 5,
-      },
-    ],
+    mailboxes: [{ ...dovecotMailbox(servers.dovecot, user, "BENCH_IMAP_CODE", INBOX_ADDRESS), poll_interval_seconds: 5 }],
     smtp: {
       host: servers.sink.host,
       port: servers.sink.port,

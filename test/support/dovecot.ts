@@ -9,6 +9,11 @@ import { freePort, waitForPort } from "./ports.ts";
 
 const run = promisify(execFile);
 
+/** A campaign's mailbox `main` on this Dovecot as `user`; its password is read from `passwordEnv`. */
+export function dovecotMailbox(dovecot: Pick<Dovecot, "host" | "port">, user: string, passwordEnv = "TEST_IMAP_PASSWORD", address = "112812581@qq.com") {
+  return { id: "main", address, imap: { host: dovecot.host, port: dovecot.port, secure: false, user, password_env: passwordEnv } };
+}
+
 /**
  * A private Dovecot for one test file (TESTING.md): its own config, passwd file, Maildir homes
  * and port under a temp directory, started as root. Its connections drop for real on `kick`
