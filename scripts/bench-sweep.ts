@@ -21,12 +21,13 @@ import { LocalBlobStore } from "@baosong/blobs";
 import { applyCampaign, mailboxes, mailReceipts } from "@baosong/db";
 import { createLogger } from "@baosong/log";
 import { sweepMailbox } from "@baosong/mail";
-import { JobQueues, redisConnection } from "@baosong/queue";
+import { JobQueues } from "@baosong/queue";
 import { startPollers } from "@baosong/svc-poller";
 import { eq } from "drizzle-orm";
 import { applyTestCampaign, testCampaign } from "../test/support/campaign.ts";
 import { createTestDatabase } from "../test/support/database.ts";
 import { dovecotMailbox, startDovecot } from "../test/support/dovecot.ts";
+import { dropQueues } from "../test/support/redis.ts";
 
 const MAILS = Number(process.env.BENCH_MAILS ?? 1000);
 const LARGE = Number(process.env.BENCH_LARGE ?? 0);
@@ -217,12 +218,7 @@ try {
         `CPU ${cpuMs.toFixed(0)} ms = ${(cpuMs / result.secured).toFixed(2)} ms/mail; peak RSS ${(peakRss / 1024 / 1024).toFixed(0)} MB`,
     );
     await client.logout();
-    await queues.queue("ingest").obliterate({ force: true });
-    await queues.close();
-    const redis = redisConnection(redisUrl);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await dropQueues(queues, redisUrl, prefix, ["ingest"]);
     await rm(blobDir, { recursive: true, force: true });
   }
   for (let run = 1; run <= RUNS; run++) await ceiling(user, run);

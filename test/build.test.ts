@@ -6,11 +6,12 @@ import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultFileReadLimits, officeTypes, readFileContent } from "@baosong/documents";
-import { JobQueues, redisConnection } from "@baosong/queue";
+import { JobQueues } from "@baosong/queue";
 import { buildDist } from "../scripts/build.ts";
 import { distIsFresh, ensureDist } from "../scripts/ensure-dist.ts";
 import { adminQuery, adminUrl, withDatabase } from "./support/database.ts";
 import { repoRoot, runProcess, untilPrinted } from "./support/cli.ts";
+import { dropQueues } from "./support/redis.ts";
 
 /**
  * `pnpm build` makes the production form of Baosong: the CLI and the parser thread as
@@ -28,12 +29,7 @@ describe("the built baosong (dist/)", () => {
   });
   afterAll(async () => {
     const queues = new JobQueues({ redisUrl: "redis://127.0.0.1:6379", prefix });
-    for (const name of ["ingest", "send", "schedule"]) await queues.queue(name).obliterate({ force: true });
-    await queues.close();
-    const redis = redisConnection("redis://127.0.0.1:6379");
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await dropQueues(queues, "redis://127.0.0.1:6379", prefix, ["ingest", "send", "schedule"]);
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
     await rm(outdir, { recursive: true, force: true });
     await adminQuery(`drop database if exists ${database} with (force)`);

@@ -8,11 +8,12 @@ import { messages, type MailReceipt } from "@baosong/db";
 import { keyOf, LocalBlobStore } from "@baosong/blobs";
 import { createLogger } from "@baosong/log";
 import { sweepMailbox, type BatchLimits, type SweepResult } from "@baosong/mail";
-import { JobQueues, jobIds, redisConnection } from "@baosong/queue";
+import { JobQueues, jobIds } from "@baosong/queue";
 import { applyTestCampaign, testCampaign } from "./support/campaign.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { dovecotMailbox, startDovecot, type Dovecot } from "./support/dovecot.ts";
 import { diskFull, WatchedBlobStore } from "./support/watched-blob-store.ts";
+import { dropQueues } from "./support/redis.ts";
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PASSWORD = "mqtvxhzkpwrnsbjd";
@@ -66,12 +67,7 @@ describe("securing a burst in batches", { timeout: 120_000 }, () => {
     config = campaign.mailboxes[0]!;
   });
   afterEach(async () => {
-    await queues.queue("ingest").obliterate({ force: true });
-    await queues.close();
-    const redis = redisConnection(redisUrl);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await dropQueues(queues, redisUrl, prefix, ["ingest"]);
     await t.drop();
     await rm(blobDir, { recursive: true, force: true });
   });

@@ -15,6 +15,7 @@ import { testCampaign, applyTestCampaign } from "./support/campaign.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { dovecotMailbox, startDovecot, type Dovecot } from "./support/dovecot.ts";
 import { diskFull, WatchedBlobStore } from "./support/watched-blob-store.ts";
+import { dropQueues } from "./support/redis.ts";
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 /** A 16-letter 授权码 as QQ issues them; it must never reach a log line. */
@@ -56,12 +57,7 @@ describe("poller", { timeout: 90_000 }, () => {
   });
   afterEach(async () => {
     for (const handle of running) await handle.stop();
-    await queues.queue("ingest").obliterate({ force: true });
-    await queues.close();
-    const redis = redisConnection(redisUrl);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await dropQueues(queues, redisUrl, prefix, ["ingest"]);
     await t.drop();
     await rm(blobDir, { recursive: true, force: true });
     // Credentials never appear in logs (SPEC §8).

@@ -11,13 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { zonedToInstant } from "@baosong/core";
 import { LocalBlobStore } from "@baosong/blobs";
 import { createLogger } from "@baosong/log";
-import { JobQueues, jobIds, redisConnection, type IngestJob } from "@baosong/queue";
+import { JobQueues, jobIds, type IngestJob } from "@baosong/queue";
 import { startSender, type SenderHandle } from "@baosong/svc-sender";
 import { runSchedulerOnce, startScheduler, type SchedulerDeps } from "@baosong/svc-scheduler";
 import { createIngestProcessor } from "@baosong/svc-worker";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { applyTestCampaign, testCampaign } from "./support/campaign.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { dropQueues } from "./support/redis.ts";
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const bj = (local: string) => zonedToInstant(local, "Asia/Shanghai");
@@ -114,13 +115,8 @@ describe("the scheduler", () => {
   });
   afterAll(async () => {
     await sender?.stop();
-    for (const name of ["ingest", "send", "schedule"]) await queues.queue(name).obliterate({ force: true });
-    await queues.close();
     await otherQueues.close();
-    const redis = redisConnection(redisUrl);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await dropQueues(queues, redisUrl, prefix, ["ingest", "send", "schedule"]);
     await peer?.close();
     await t?.drop();
     await rm(dir, { recursive: true, force: true });

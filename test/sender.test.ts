@@ -13,6 +13,7 @@ import { JobQueues, jobIds, redisConnection } from "@baosong/queue";
 import { startSender, type SenderHandle, type SenderSettings } from "../services/sender/src/index.ts";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { startSmtpPeer, type SmtpPeer } from "./support/smtp-peer.ts";
+import { dropQueues } from "./support/redis.ts";
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const SMTP_USER = "112812581@qq.com";
@@ -56,12 +57,7 @@ describe("sender", () => {
     for (const handle of running) await handle.stop();
     // A row a failed test left behind must not be swept up and sent by the next test's sender.
     await t.pool.query("update outbox set status = 'failed', last_error = 'test cleanup' where status in ('queued', 'sending')");
-    await queues.queue("send").obliterate({ force: true });
-    await queues.close();
-    const redis = redisConnection(redisUrl);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await dropQueues(queues, redisUrl, prefix, ["send"]);
   });
 
   async function start(extra: Partial<SenderSettings> = {}): Promise<SenderHandle> {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, createServer, type AddressInfo } from "node:net";
+import { redisConnection, type JobQueues } from "@baosong/queue";
 
 /**
  * A private redis-server for a test that stops Redis (TESTING.md: never the shared one).
@@ -54,5 +55,18 @@ async function waitForPort(port: number, open: boolean): Promise<void> {
     if (accepting === open) return;
     if (Date.now() > until) throw new Error(`redis port ${port} did not ${open ? "open" : "close"}`);
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Ends a test's queues: obliterates the named ones, closes them, and deletes every key left under the prefix. */
+export async function dropQueues(queues: JobQueues, redisUrl: string, prefix: string, names: readonly string[]): Promise<void> {
+  for (const name of names) await queues.queue(name).obliterate({ force: true });
+  await queues.close();
+  const redis = redisConnection(redisUrl);
+  try {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
   }
 }
