@@ -43,7 +43,8 @@ let statements = 0;
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   statements++;
-  if (process.env.BENCH_SQL_LOG) console.error("SQL", String((args[0] as { text?: string })?.text ?? args[0]).slice(0, 300));
+  if (process.env.BENCH_SQL_LOG)
+    console.error("SQL", String((args[0] as { text?: string })?.text ?? args[0]).slice(0, Number(process.env.BENCH_SQL_LOG) > 1 ? undefined : 300));
   return (query as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof query;
 

@@ -11,12 +11,11 @@ import {
   type FilingPlan,
 } from "@baosong/core";
 import {
+  acknowledgementFacts,
   acknowledgementOf,
-  acksInReceivedHour,
   enqueueOutbox,
   fileMessage,
   loadCampaignContext,
-  owedRequirements,
   saveForms,
   settleBudget,
   type Database,
@@ -222,7 +221,13 @@ interface AckArgs {
 async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<EnqueuedOutbox> {
   const settings = a.ctx.acknowledgements;
   const to = a.plan.replyAddress;
-  const sentLastHour = to ? await acksInReceivedHour(tx, to, a.receivedAt) : 0;
+  // The cap's count and what the school still owes, read in one round trip after the cap's lock.
+  const { sentInReceivedHour: sentLastHour, owed } = await acknowledgementFacts(tx, {
+    toAddress: to,
+    receivedAt: a.receivedAt,
+    campaignId: a.campaignId,
+    schoolId: a.plan.attribution.schoolId,
+  });
   const suppressed = ackSuppression({
     enabled: settings.enabled,
     autoReply: a.plan.autoReply,
@@ -232,7 +237,6 @@ async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<EnqueuedO
     maxPerSenderPerHour: settings.max_per_sender_per_hour,
     toAddress: to,
   });
-  const owed = a.plan.attribution.schoolId === null ? [] : await owedRequirements(tx, a.campaignId, a.plan.attribution.schoolId);
   const mail = acknowledgementFor({
     campaign: a.ctx,
     schoolName: a.schoolName,

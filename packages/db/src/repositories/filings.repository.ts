@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Finding, OwedItem } from "@baosong/core";
 import type { Database, Executor } from "../client.ts";
 import { requirements, schools } from "../schema/campaigns.ts";
@@ -111,25 +111,19 @@ export async function acknowledgementOf(db: Executor, messageRowId: number): Pro
  * yet: what a 回执 lists as still owed. (Daily items are the reminders' business.)
  */
 export async function owedRequirements(db: Executor, campaignId: number, schoolId: number): Promise<OwedItem[]> {
-  const delivered = db
-    .selectDistinct({ kind: documents.kind })
-    .from(documents)
-    .innerJoin(messages, eq(messages.id, documents.messageId))
-    // A file that could not be opened was not delivered: the 回执 asks for it again.
-    .where(and(eq(messages.campaignId, campaignId), eq(messages.schoolId, schoolId), ne(documents.parseStatus, "unreadable")));
-  const rows = await db
-    .select({ title: requirements.title, dueAt: requirements.dueAt })
-    .from(requirements)
-    .where(
-      and(
-        eq(requirements.campaignId, campaignId),
-        eq(requirements.active, true),
-        isNotNull(requirements.dueAt),
-        sql`${requirements.kind} not in (${delivered})`,
-      ),
-    )
-    .orderBy(requirements.dueAt);
-  return rows.map((r) => ({ title: r.title, dueAt: r.dueAt! }));
+  const { rows } = await db.execute<{ owed: { title: string; dueAt: string }[] }>(sql`select ${owedRequirementsJsonSql(campaignId, schoolId)} as owed`);
+  return rows[0]!.owed.map((o) => ({ title: o.title, dueAt: new Date(o.dueAt) }));
+}
+
+/** `owedRequirements` as a scalar subquery (a JSON array of {title, dueAt} by due time), to read it with other facts in one statement. */
+export function owedRequirementsJsonSql(campaignId: number, schoolId: number): SQL {
+  // A file that could not be opened was not delivered: the 回执 asks for it again.
+  const delivered = sql`select distinct ${documents.kind} from ${documents} join ${messages} on ${messages.id} = ${documents.messageId}
+    where ${messages.campaignId} = ${campaignId} and ${messages.schoolId} = ${schoolId} and ${documents.parseStatus} <> 'unreadable'`;
+  return sql`(select coalesce(json_agg(json_build_object('title', ${requirements.title}, 'dueAt', ${requirements.dueAt}) order by ${requirements.dueAt}), '[]'::json)
+    from ${requirements}
+    where ${requirements.campaignId} = ${campaignId} and ${requirements.active} and ${requirements.dueAt} is not null
+      and ${requirements.kind} not in (${delivered}))`;
 }
 
 export async function schoolNames(db: Executor, ids: readonly number[]): Promise<Map<number, string>> {
