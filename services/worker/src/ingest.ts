@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { UnrecoverableError, type Job } from "bullmq";
+import type { Job } from "bullmq";
 import {
   ackSuppression,
   acknowledgementFor,
@@ -26,7 +26,7 @@ import type { BlobStore } from "@baosong/blobs";
 import { verifySender, type DNSResolver, type ReadMessage } from "@baosong/mail";
 import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
 import { DocumentParser, type FileReadLimits } from "@baosong/documents";
-import { authservIdsOf, readWithinBudget, type UnpackedMail } from "./budgeted-read.ts";
+import { authservIdsOf, rawSender, readWithinBudget, type UnpackedMail } from "./budgeted-read.ts";
 import { rejectedPlan } from "./refused-mail.ts";
 import type { Logger } from "@baosong/log";
 
@@ -66,12 +66,11 @@ export async function fileIngest(
   replace: boolean,
 ): Promise<{ messageRowId: number; created: boolean }> {
   const log = d.logger.child({ job: jobId, mailbox: data.mailboxId, uid: data.uid });
-  if (!(await d.blobs.has(data.rawKey))) {
-    throw new UnrecoverableError(`raw message ${data.rawKey} is missing from the blob store`);
-  }
+  // Read before anything else, so a raw mail missing from the store fails the job at once.
+  const sender = await rawSender(d.blobs, data.rawKey);
   const ctx = await loadCampaignContext(d.db, data.campaignId);
   const receivedAt = new Date(data.internalDate);
-  const { read, mail, contents, used, rejection } = await readWithinBudget(d, ctx, data, receivedAt, parser, log);
+  const { read, mail, contents, used, rejection } = await readWithinBudget(d, ctx, data, receivedAt, sender, parser, log);
   const ownAuth = read.headers.has("dkim-signature") ? await verifySender(d.blobs.open(data.rawKey), d.dnsResolver) : null;
   const understood = understandMessage({
     mail,
