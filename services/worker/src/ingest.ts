@@ -17,7 +17,6 @@ import {
   fileMessage,
   loadCampaignContext,
   saveForms,
-  settleBudget,
   type Database,
   type EnqueuedOutbox,
   type Executor,
@@ -94,7 +93,6 @@ export async function fileIngest(
     plan.findings,
     plan.largeAttachments,
     async (tx, messageRowId, documentIds) => {
-      await settleBudget(tx, data.mailboxId, data.rawSha256, used);
       await saveForms(
         tx,
         { campaignId: ctx.id, messageId: messageRowId, schoolId: plan.attribution.schoolId, submittedAt: receivedAt },
@@ -103,7 +101,8 @@ export async function fileIngest(
       );
       queued = await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId });
     },
-    { replace },
+    // The budget grant is settled with the message row, in the same statement.
+    { replace, budgetUse: used },
   );
 
   // A new filing knows its 回执 from the transaction; a repeated job looks it up.

@@ -1,9 +1,10 @@
-import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Finding, OwedItem } from "@baosong/core";
 import type { Database, Executor } from "../client.ts";
 import { requirements, schools } from "../schema/campaigns.ts";
 import { documents, findings, largeAttachments, messages, outbox } from "../schema/messages.ts";
 import { withoutNul } from "../pg-text.ts";
+import { settleBudgetSql, type BudgetUse } from "./budgets.repository.ts";
 
 export type NewMessage = typeof messages.$inferInsert;
 export type NewDocument = Omit<typeof documents.$inferInsert, "messageId">;
@@ -20,7 +21,8 @@ export interface FilingResult {
  * Files a message, its documents and findings in one transaction. The unique
  * (mailbox_id, raw_sha256) makes a second run a no-op; `then` runs inside the same
  * transaction only for a new filing (forms read and the 回执 go in atomically with it),
- * given the new documents' ids by position.
+ * given the new documents' ids by position. With `budgetUse` the mail's budget grant is
+ * settled in the same statement as the message row, and only for a new filing.
  */
 export async function fileMessage(
   db: Database,
@@ -29,7 +31,7 @@ export async function fileMessage(
   found: readonly NewFinding[],
   links: readonly NewLargeAttachment[],
   then: (tx: Executor, messageRowId: number, documentIds: ReadonlyMap<number, number>) => Promise<void>,
-  options: { replace?: boolean } = {},
+  options: { replace?: boolean; budgetUse?: BudgetUse } = {},
 ): Promise<FilingResult> {
   message = withoutNul(message);
   docs = withoutNul(docs);
@@ -37,11 +39,12 @@ export async function fileMessage(
   links = withoutNul(links);
   return db.transaction(async (tx) => {
     const answered = options.replace ? await removeFiling(tx, message.mailboxId, message.rawSha256) : [];
-    const [inserted] = await tx
+    const insert = tx
       .insert(messages)
       .values(message)
       .onConflictDoNothing({ target: [messages.mailboxId, messages.rawSha256] })
       .returning({ id: messages.id });
+    const [inserted] = options.budgetUse ? await insertSettling(tx, insert, message, options.budgetUse) : await insert;
     if (!inserted) {
       const [existing] = await tx
         .select({ id: messages.id })
@@ -80,6 +83,18 @@ export async function fileMessage(
         .where(inArray(outbox.id, answered));
     return { messageRowId, created: true };
   });
+}
+
+/**
+ * The message insert and the settling of its budget grant in one round trip: a data-modifying
+ * CTE that settles only when the row was inserted (a repeated job settles nothing again).
+ */
+async function insertSettling(tx: Executor, insert: SQLWrapper, message: NewMessage, used: BudgetUse): Promise<{ id: number }[]> {
+  const { rows } = await tx.execute<{ id: number }>(sql`
+    with filed as (${insert.getSQL()}),
+    settled as (${settleBudgetSql(message.mailboxId, message.rawSha256, used, sql`exists (select 1 from filed)`)})
+    select id from filed`);
+  return rows;
 }
 
 /**
