@@ -7,6 +7,8 @@
  * and the SQL statements one ingest sends. Asserts nothing.
  *
  *   node --import tsx scripts/bench-ingest.ts [--mails 200] [--runs 3] [--concurrency 1]
+ *   node --import tsx scripts/bench-ingest.ts --small --mails 1000   (the burst's news drafts, scripts/bench/corpus.ts)
+ *   BENCH_SQL_LOG=1 node --import tsx scripts/bench-ingest.ts --mails 1 --runs 1   (each statement on stderr)
  *   node --import tsx scripts/bench-ingest.ts --runs 1 --profile /tmp/ingest.cpuprofile
  *   node --import tsx scripts/bench-ingest.ts --summary /tmp/ingest.cpuprofile
  *
@@ -29,8 +31,9 @@ import { DocumentParser } from "@baosong/documents";
 import { createLogger } from "@baosong/log";
 import { JobQueues, jobIds, type IngestJob } from "@baosong/queue";
 import { createIngestProcessor } from "@baosong/svc-worker";
+import { benchRoster, smallMail } from "./bench/corpus.ts";
 import { createTestDatabase } from "../test/support/database.ts";
-import { applyTestCampaign } from "../test/support/campaign.ts";
+import { applyTestCampaign, testCampaign } from "../test/support/campaign.ts";
 
 const fixture = (path: string) => readFile(new URL(`../test/fixtures/${path}`, import.meta.url));
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -40,6 +43,8 @@ let statements = 0;
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   statements++;
+  if (process.env.BENCH_SQL_LOG)
+    console.error("SQL", String((args[0] as { text?: string })?.text ?? args[0]).slice(0, Number(process.env.BENCH_SQL_LOG) > 1 ? undefined : 300));
   return (query as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof query;
 
@@ -65,7 +70,7 @@ async function typicalMail(i: number, fixtures: { stats: Buffer; report: Buffer;
   return mail.compile().build();
 }
 
-async function run(count: number, concurrency: number, profileTo?: string) {
+async function run(count: number, concurrency: number, small: boolean, profileTo?: string) {
   const t = await createTestDatabase();
   const dir = await mkdtemp(join(tmpdir(), "baosong-bench-ingest-"));
   const prefix = `bench-${randomBytes(4).toString("hex")}`;
@@ -73,7 +78,8 @@ async function run(count: number, concurrency: number, profileTo?: string) {
   const queue = new Queue("ingest", { connection: { url: redisUrl }, prefix });
   const parser = new DocumentParser({ mode: "thread", threads: Math.max(1, Math.ceil(concurrency / 2)) });
   try {
-    const applied = await applyTestCampaign(t.db);
+    // The small mails come from the bench schools, as in the e2e burst: attributed, answered.
+    const applied = await applyTestCampaign(t.db, small ? testCampaign({ schools: benchRoster() }) : undefined);
     const blobs = new LocalBlobStore(dir);
     const jobs: IngestJob[] = [];
     const fixtures = {
@@ -83,7 +89,8 @@ async function run(count: number, concurrency: number, profileTo?: string) {
     };
     // One mail at a time, as the poller stores them: no corpus held in memory while measuring.
     for (let i = 0; i < count; i++) {
-      const stored = await blobs.put(Readable.from([await typicalMail(i, fixtures)]));
+      const raw = small ? smallMail("ingest", i + 1).raw : await typicalMail(i, fixtures);
+      const stored = await blobs.put(Readable.from([raw]));
       const internalDate = new Date(Date.UTC(2022, 4, 15, 1, i)).toISOString();
       jobs.push({
         campaignId: applied.id,
@@ -188,6 +195,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "1" },
     summary: { type: "string" },
     profile: { type: "string" },
+    small: { type: "boolean", default: false },
   },
 });
 if (values.summary) await summary(values.summary);
@@ -198,7 +206,8 @@ else {
         bench: "ingest",
         run: r + 1,
         concurrency: Number(values.concurrency),
-        ...(await run(Number(values.mails) + 2, Number(values.concurrency), r === 0 ? values.profile : undefined)),
+        corpus: values.small ? "small" : "typical",
+        ...(await run(Number(values.mails) + 2, Number(values.concurrency), values.small, r === 0 ? values.profile : undefined)),
       }),
     );
 }

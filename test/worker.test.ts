@@ -392,6 +392,44 @@ describe("the ingest worker", () => {
       { requirement: "stats_form", status: "invalid" },
     ]);
   });
+
+  it("fails a job for good, filing and granting nothing, when its raw mail is missing from the blob store", async () => {
+    const sha = randomBytes(32).toString("hex");
+    const data = {
+      campaignId,
+      mailboxId,
+      rawKey: `sha256:${sha}`,
+      rawSha256: sha,
+      uidValidity: 1,
+      uid: 90,
+      sizeBytes: 1,
+      internalDate: "2022-05-12T02:30:00.000Z",
+    };
+    await expect(runOnce(createIngestProcessor({ db: t.db, blobs, queues, logger }), data)).rejects.toMatchObject({ name: "UnrecoverableError" });
+    expect((await t.pool.query("select count(*)::int as n from messages where raw_sha256 = $1", [sha])).rows[0].n).toBe(0);
+    expect((await t.pool.query("select count(*)::int as n from budget_grants where raw_sha256 = $1", [sha])).rows[0].n).toBe(0);
+  });
+
+  it("keys the sender's budget by a From header that comes after 100 KB of other headers, and settles it with the filing", async () => {
+    const filed = await ingestComposed(
+      {
+        from: "ym@example.cn",
+        to: "112812581@qq.com",
+        subject: "益民技校 情况说明",
+        text: "各位老师好。",
+        headers: { "X-Long-Trace": "x".repeat(100_000) },
+        attachments: [{ filename: "说明.txt", content: Buffer.alloc(1000, "a") }],
+      },
+      91,
+      "2022-05-12T03:00:00.000Z",
+    );
+    const { rows } = await t.pool.query(
+      `select g.sender, g.used_attachment_bytes, g.used_archive_bytes, g.used_files
+       from budget_grants g join messages m on m.mailbox_id = g.mailbox_id and m.raw_sha256 = g.raw_sha256 where m.id = $1`,
+      [filed.messageRowId],
+    );
+    expect(rows).toEqual([{ sender: "ym@example.cn", used_attachment_bytes: "1000", used_archive_bytes: "0", used_files: 1 }]);
+  });
 });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {

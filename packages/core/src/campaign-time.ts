@@ -33,10 +33,11 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return fmt;
 }
 
+/** One formatToParts per instant: each call formats the whole date, so it is not repeated per field. */
 function partsIn(instant: Date, timeZone: string): Parts {
-  const fmt = formatterFor(timeZone);
-  const get = (type: string) => Number(fmt.formatToParts(instant).find((p) => p.type === type)?.value ?? 0);
-  return { year: get("year"), month: get("month"), day: get("day"), hour: get("hour"), minute: get("minute"), second: get("second") };
+  const parts: Parts = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
+  for (const p of formatterFor(timeZone).formatToParts(instant)) if (p.type in parts) parts[p.type as keyof Parts] = Number(p.value);
+  return parts;
 }
 
 /** The instant at which the wall clock in `timeZone` shows `local` ("YYYY-MM-DD HH:MM"). */

@@ -13,4 +13,12 @@ describe("text bound for Postgres", () => {
       none: null,
     });
   });
+
+  it("gives back the very value when it holds no NUL, so clean rows are not copied", () => {
+    const row = { subject: "情况统计表", names: ["a"], headers: new Map([["k", "v"]]), at: new Date(0) };
+    expect(withoutNul(row)).toBe(row);
+    const docs = [{ filename: "a.xlsx" }, { filename: "b\u0000.docx" }];
+    expect(withoutNul(docs)).toEqual([{ filename: "a.xlsx" }, { filename: "b\uFFFD.docx" }]);
+    expect(docs[1]!.filename).toBe("b\u0000.docx");
+  });
 });

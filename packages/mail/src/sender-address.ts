@@ -1,25 +1,20 @@
-import type { Readable } from "node:stream";
 import addressparser from "nodemailer/lib/addressparser/index.js";
 
-const MAX_HEADER_BYTES = 256 * 1024;
+/** The header block is looked for in this many bytes at most. */
+export const MAX_HEADER_BYTES = 256 * 1024;
+
+/** Whether these first bytes of a raw mail hold the blank line that ends its header block. */
+export function headerBlockEnds(head: Buffer): boolean {
+  return head.includes("\n\n") || head.includes("\n\r\n");
+}
 
 /**
- * The From address, read from the raw header block alone, before anything of the mail is
- * stored: the sender's disk budget must be known before its attachments are written.
+ * The From address, read from the raw header block alone (the first bytes of the raw mail, up
+ * to MAX_HEADER_BYTES), before anything of the mail is stored: the sender's disk budget must be
+ * known before its attachments are written.
  */
-export async function peekFromAddress(raw: Readable): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  try {
-    for await (const chunk of raw) {
-      chunks.push(chunk as Buffer);
-      length += (chunk as Buffer).length;
-      if (length >= MAX_HEADER_BYTES || (chunk as Buffer).includes("\n\n") || (chunk as Buffer).includes("\n\r\n")) break;
-    }
-  } finally {
-    raw.destroy();
-  }
-  const text = Buffer.concat(chunks).subarray(0, MAX_HEADER_BYTES).toString("latin1");
+export function fromAddressInHead(head: Buffer): string | null {
+  const text = head.subarray(0, MAX_HEADER_BYTES).toString("latin1");
   const end = text.search(/\r?\n\r?\n/);
   const header = (end < 0 ? text : text.slice(0, end)).replace(/\r?\n[ \t]+/g, " ");
   const line = /^from:(.*)$/im.exec(header)?.[1];

@@ -1,9 +1,11 @@
+import { UnrecoverableError } from "bullmq";
 import { defaultUnpackLimits, type UnpackProblem } from "@baosong/archives";
 import { providerAuthservIds, type BudgetGrant, type FileContent, type Finding, type MailFacts } from "@baosong/core";
 import { grantBudget, type CampaignContext } from "@baosong/db";
 import { defaultFileReadLimits, type DocumentParser } from "@baosong/documents";
 import type { Logger } from "@baosong/log";
-import { defaultReadLimits, peekFromAddress, readMessage, type ReadMessage, type ReadProblem } from "@baosong/mail";
+import { BlobNotFoundError, type BlobStore } from "@baosong/blobs";
+import { defaultReadLimits, fromAddressInHead, headerBlockEnds, MAX_HEADER_BYTES, readMessage, type ReadMessage, type ReadProblem } from "@baosong/mail";
 import type { IngestJob } from "@baosong/queue";
 import { expandArchives } from "./archives.ts";
 import { readContents } from "./contents.ts";
@@ -27,7 +29,7 @@ export interface BudgetedRead {
 /**
  * Reads the stored mail, its forwards and archives within its disk budget (SPEC §8): the
  * grant is settled before anything of the mail is written, keyed by the From address read
- * from the raw header block; what would pass it is not stored and becomes a problem named
+ * from the raw header block (`rawSender`); what would pass it is not stored and becomes a problem named
  * after the budget that ran out (the mail's or the sender's).
  */
 export async function readWithinBudget(
@@ -35,10 +37,10 @@ export async function readWithinBudget(
   ctx: CampaignContext,
   data: IngestJob,
   receivedAt: Date,
+  sender: string | null,
   parser: DocumentParser,
   log: Logger,
 ): Promise<BudgetedRead> {
-  const sender = await peekFromAddress(d.blobs.open(data.rawKey));
   const budgets = ctx.campaign.budgets;
   const grant = await grantBudget(d.db, { campaignId: ctx.id, mailboxId: data.mailboxId, rawSha256: data.rawSha256, sender, receivedAt, budgets });
   const limits = { ...defaultReadLimits, maxTotalBytes: grant.attachmentBytes, maxParts: Math.min(defaultReadLimits.maxParts, grant.files) };
@@ -60,6 +62,25 @@ export async function readWithinBudget(
     used: { attachmentBytes: readBytes + forwarded.storedBytes, archiveBytes: unpacked.storedBytes, files: unpacked.parts.length },
     rejection,
   };
+}
+
+/** The first bytes read of a raw mail: its header block is almost always within them. */
+const FIRST_READ_BYTES = 64 * 1024;
+
+/**
+ * The sender of a stored mail, from its header block: one read of the file's first bytes (a
+ * second, longer one only for a header block longer than those), no stream. A raw mail missing
+ * from the store fails the job for good: no retry brings it back.
+ */
+export async function rawSender(blobs: BlobStore, key: string): Promise<string | null> {
+  try {
+    const head = await blobs.read(key, 0, FIRST_READ_BYTES);
+    const whole = head.length < FIRST_READ_BYTES || headerBlockEnds(head);
+    return fromAddressInHead(whole ? head : await blobs.read(key, 0, MAX_HEADER_BYTES));
+  } catch (err) {
+    if (err instanceof BlobNotFoundError) throw new UnrecoverableError(`raw message ${key} is missing from the blob store`);
+    throw err;
+  }
 }
 
 /** Only the Authentication-Results of the mailbox's own server count (SPEC §3). */

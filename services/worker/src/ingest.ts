@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { UnrecoverableError, type Job } from "bullmq";
+import type { Job } from "bullmq";
 import {
   ackSuppression,
   acknowledgementFor,
@@ -11,14 +11,12 @@ import {
   type FilingPlan,
 } from "@baosong/core";
 import {
+  acknowledgementFacts,
   acknowledgementOf,
-  acksInReceivedHour,
   enqueueOutbox,
   fileMessage,
   loadCampaignContext,
-  owedRequirements,
   saveForms,
-  settleBudget,
   type Database,
   type EnqueuedOutbox,
   type Executor,
@@ -27,7 +25,7 @@ import type { BlobStore } from "@baosong/blobs";
 import { verifySender, type DNSResolver, type ReadMessage } from "@baosong/mail";
 import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
 import { DocumentParser, type FileReadLimits } from "@baosong/documents";
-import { authservIdsOf, readWithinBudget, type UnpackedMail } from "./budgeted-read.ts";
+import { authservIdsOf, rawSender, readWithinBudget, type UnpackedMail } from "./budgeted-read.ts";
 import { rejectedPlan } from "./refused-mail.ts";
 import type { Logger } from "@baosong/log";
 
@@ -67,12 +65,11 @@ export async function fileIngest(
   replace: boolean,
 ): Promise<{ messageRowId: number; created: boolean }> {
   const log = d.logger.child({ job: jobId, mailbox: data.mailboxId, uid: data.uid });
-  if (!(await d.blobs.has(data.rawKey))) {
-    throw new UnrecoverableError(`raw message ${data.rawKey} is missing from the blob store`);
-  }
+  // Read before anything else, so a raw mail missing from the store fails the job at once.
+  const sender = await rawSender(d.blobs, data.rawKey);
   const ctx = await loadCampaignContext(d.db, data.campaignId);
   const receivedAt = new Date(data.internalDate);
-  const { read, mail, contents, used, rejection } = await readWithinBudget(d, ctx, data, receivedAt, parser, log);
+  const { read, mail, contents, used, rejection } = await readWithinBudget(d, ctx, data, receivedAt, sender, parser, log);
   const ownAuth = read.headers.has("dkim-signature") ? await verifySender(d.blobs.open(data.rawKey), d.dnsResolver) : null;
   const understood = understandMessage({
     mail,
@@ -96,7 +93,6 @@ export async function fileIngest(
     plan.findings,
     plan.largeAttachments,
     async (tx, messageRowId, documentIds) => {
-      await settleBudget(tx, data.mailboxId, data.rawSha256, used);
       await saveForms(
         tx,
         { campaignId: ctx.id, messageId: messageRowId, schoolId: plan.attribution.schoolId, submittedAt: receivedAt },
@@ -105,7 +101,8 @@ export async function fileIngest(
       );
       queued = await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId });
     },
-    { replace },
+    // The budget grant is settled with the message row, in the same statement.
+    { replace, budgetUse: used },
   );
 
   // A new filing knows its 回执 from the transaction; a repeated job looks it up.
@@ -222,7 +219,13 @@ interface AckArgs {
 async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<EnqueuedOutbox> {
   const settings = a.ctx.acknowledgements;
   const to = a.plan.replyAddress;
-  const sentLastHour = to ? await acksInReceivedHour(tx, to, a.receivedAt) : 0;
+  // The cap's count and what the school still owes, read in one round trip after the cap's lock.
+  const { sentInReceivedHour: sentLastHour, owed } = await acknowledgementFacts(tx, {
+    toAddress: to,
+    receivedAt: a.receivedAt,
+    campaignId: a.campaignId,
+    schoolId: a.plan.attribution.schoolId,
+  });
   const suppressed = ackSuppression({
     enabled: settings.enabled,
     autoReply: a.plan.autoReply,
@@ -232,7 +235,6 @@ async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<EnqueuedO
     maxPerSenderPerHour: settings.max_per_sender_per_hour,
     toAddress: to,
   });
-  const owed = a.plan.attribution.schoolId === null ? [] : await owedRequirements(tx, a.campaignId, a.plan.attribution.schoolId);
   const mail = acknowledgementFor({
     campaign: a.ctx,
     schoolName: a.schoolName,

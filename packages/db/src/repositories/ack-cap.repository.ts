@@ -1,4 +1,6 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
+import type { OwedItem } from "@baosong/core";
+import { owedRequirementsJsonSql } from "./filings.repository.ts";
 import type { Executor } from "../client.ts";
 
 /**
@@ -12,12 +14,46 @@ import type { Executor } from "../client.ts";
 /** Call inside the filing transaction: the lock is held until it commits. */
 export async function acksInReceivedHour(tx: Executor, address: string, receivedAt: Date): Promise<number> {
   const to = address.trim().toLowerCase();
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`ack-cap:${to}`}, 0))`);
-  const { rows } = await tx.execute<{ n: number }>(sql`
-    select count(*)::int as n
+  await lockAckCap(tx, to);
+  const { rows } = await tx.execute<{ n: number }>(sql`select ${acksInHourSql(to, receivedAt)} as n`);
+  return rows[0]?.n ?? 0;
+}
+
+/** What a mail's 回执 needs from the database: the acks already counted against its cap, and what its school still owes. */
+export interface AcknowledgementFacts {
+  sentInReceivedHour: number;
+  owed: OwedItem[];
+}
+
+/**
+ * `acksInReceivedHour` and `owedRequirements` in one round trip for the filing of a mail: the
+ * cap's lock first (its own statement, so the count that follows sees what the lock's previous
+ * holder committed), then both reads in one statement. Call inside the filing transaction.
+ */
+export async function acknowledgementFacts(
+  tx: Executor,
+  r: { toAddress: string | null; receivedAt: Date; campaignId: number; schoolId: number | null },
+): Promise<AcknowledgementFacts> {
+  const to = r.toAddress?.trim().toLowerCase() || null;
+  if (to) await lockAckCap(tx, to);
+  if (!to && r.schoolId === null) return { sentInReceivedHour: 0, owed: [] };
+  const sent = to ? acksInHourSql(to, r.receivedAt) : sql`0`;
+  const owed = r.schoolId === null ? sql`'[]'::json` : owedRequirementsJsonSql(r.campaignId, r.schoolId);
+  const { rows } = await tx.execute<{ sent: number; owed: { title: string; dueAt: string }[] }>(sql`select ${sent} as sent, ${owed} as owed`);
+  const row = rows[0]!;
+  return { sentInReceivedHour: row.sent, owed: row.owed.map((o) => ({ title: o.title, dueAt: new Date(o.dueAt) })) };
+}
+
+function lockAckCap(tx: Executor, to: string) {
+  return tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`ack-cap:${to}`}, 0))`);
+}
+
+/** The acks to `to` counted for the clock hour (UTC) of `receivedAt`, as a scalar subquery. */
+function acksInHourSql(to: string, receivedAt: Date): SQL {
+  const at = receivedAt.toISOString();
+  return sql`(select count(*)::int
     from outbox o join messages m on m.id = o.related_message_id
     where o.kind = 'ack' and o.status <> 'suppressed' and lower(o.to_address) = ${to}
-      and m.received_at >= date_trunc('hour', ${receivedAt.toISOString()}::timestamptz at time zone 'UTC') at time zone 'UTC'
-      and m.received_at < (date_trunc('hour', ${receivedAt.toISOString()}::timestamptz at time zone 'UTC') at time zone 'UTC') + interval '1 hour'`);
-  return rows[0]?.n ?? 0;
+      and m.received_at >= date_trunc('hour', ${at}::timestamptz at time zone 'UTC') at time zone 'UTC'
+      and m.received_at < (date_trunc('hour', ${at}::timestamptz at time zone 'UTC') at time zone 'UTC') + interval '1 hour')`;
 }

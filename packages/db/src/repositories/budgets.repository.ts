@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { grantFor, type BudgetGrant, type Budgets } from "@baosong/core";
 import type { Database, Executor } from "../client.ts";
 import { budgetGrants } from "../schema/budgets.ts";
@@ -61,17 +61,23 @@ export async function grantBudget(db: Database, r: GrantRequest): Promise<Budget
   });
 }
 
+/** What a mail really stored, against its grant. */
+export interface BudgetUse {
+  attachmentBytes: number;
+  archiveBytes: number;
+  files: number;
+}
+
 /** Records what the mail really stored, returning the rest of its grant to the sender. */
-export async function settleBudget(
-  db: Executor,
-  mailboxId: number,
-  rawSha256: string,
-  used: { attachmentBytes: number; archiveBytes: number; files: number },
-): Promise<void> {
-  await db
-    .update(budgetGrants)
-    .set({ usedAttachmentBytes: used.attachmentBytes, usedArchiveBytes: used.archiveBytes, usedFiles: used.files })
-    .where(and(eq(budgetGrants.mailboxId, mailboxId), eq(budgetGrants.rawSha256, rawSha256)));
+export async function settleBudget(db: Executor, mailboxId: number, rawSha256: string, used: BudgetUse): Promise<void> {
+  await db.execute(settleBudgetSql(mailboxId, rawSha256, used, sql`true`));
+}
+
+/** `settleBudget` as a statement, applied only `when` holds: to run inside another statement (a CTE of the filing). */
+export function settleBudgetSql(mailboxId: number, rawSha256: string, used: BudgetUse, when: SQL): SQL {
+  return sql`update budget_grants
+    set used_attachment_bytes = ${used.attachmentBytes}, used_archive_bytes = ${used.archiveBytes}, used_files = ${used.files}
+    where mailbox_id = ${mailboxId} and raw_sha256 = ${rawSha256} and ${when}`;
 }
 
 interface UsedAround extends Record<string, unknown> {

@@ -1,9 +1,10 @@
-import { and, eq, inArray, isNotNull, ne, sql } from "drizzle-orm";
+import { and, eq, inArray, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Finding, OwedItem } from "@baosong/core";
 import type { Database, Executor } from "../client.ts";
 import { requirements, schools } from "../schema/campaigns.ts";
 import { documents, findings, largeAttachments, messages, outbox } from "../schema/messages.ts";
 import { withoutNul } from "../pg-text.ts";
+import { settleBudgetSql, type BudgetUse } from "./budgets.repository.ts";
 
 export type NewMessage = typeof messages.$inferInsert;
 export type NewDocument = Omit<typeof documents.$inferInsert, "messageId">;
@@ -20,7 +21,8 @@ export interface FilingResult {
  * Files a message, its documents and findings in one transaction. The unique
  * (mailbox_id, raw_sha256) makes a second run a no-op; `then` runs inside the same
  * transaction only for a new filing (forms read and the 回执 go in atomically with it),
- * given the new documents' ids by position.
+ * given the new documents' ids by position. With `budgetUse` the mail's budget grant is
+ * settled in the same statement as the message row, and only for a new filing.
  */
 export async function fileMessage(
   db: Database,
@@ -29,7 +31,7 @@ export async function fileMessage(
   found: readonly NewFinding[],
   links: readonly NewLargeAttachment[],
   then: (tx: Executor, messageRowId: number, documentIds: ReadonlyMap<number, number>) => Promise<void>,
-  options: { replace?: boolean } = {},
+  options: { replace?: boolean; budgetUse?: BudgetUse } = {},
 ): Promise<FilingResult> {
   message = withoutNul(message);
   docs = withoutNul(docs);
@@ -37,11 +39,12 @@ export async function fileMessage(
   links = withoutNul(links);
   return db.transaction(async (tx) => {
     const answered = options.replace ? await removeFiling(tx, message.mailboxId, message.rawSha256) : [];
-    const [inserted] = await tx
+    const insert = tx
       .insert(messages)
       .values(message)
       .onConflictDoNothing({ target: [messages.mailboxId, messages.rawSha256] })
       .returning({ id: messages.id });
+    const [inserted] = options.budgetUse ? await insertSettling(tx, insert, message, options.budgetUse) : await insert;
     if (!inserted) {
       const [existing] = await tx
         .select({ id: messages.id })
@@ -83,6 +86,18 @@ export async function fileMessage(
 }
 
 /**
+ * The message insert and the settling of its budget grant in one round trip: a data-modifying
+ * CTE that settles only when the row was inserted (a repeated job settles nothing again).
+ */
+async function insertSettling(tx: Executor, insert: SQLWrapper, message: NewMessage, used: BudgetUse): Promise<{ id: number }[]> {
+  const { rows } = await tx.execute<{ id: number }>(sql`
+    with filed as (${insert.getSQL()}),
+    settled as (${settleBudgetSql(message.mailboxId, message.rawSha256, used, sql`exists (select 1 from filed)`)})
+    select id from filed`);
+  return rows;
+}
+
+/**
  * `baosong reprocess`: the earlier filing of a mail goes (documents, findings, forms follow by
  * cascade) in the same transaction that files it anew. Returns the outbox rows that answered it.
  */
@@ -111,25 +126,19 @@ export async function acknowledgementOf(db: Executor, messageRowId: number): Pro
  * yet: what a 回执 lists as still owed. (Daily items are the reminders' business.)
  */
 export async function owedRequirements(db: Executor, campaignId: number, schoolId: number): Promise<OwedItem[]> {
-  const delivered = db
-    .selectDistinct({ kind: documents.kind })
-    .from(documents)
-    .innerJoin(messages, eq(messages.id, documents.messageId))
-    // A file that could not be opened was not delivered: the 回执 asks for it again.
-    .where(and(eq(messages.campaignId, campaignId), eq(messages.schoolId, schoolId), ne(documents.parseStatus, "unreadable")));
-  const rows = await db
-    .select({ title: requirements.title, dueAt: requirements.dueAt })
-    .from(requirements)
-    .where(
-      and(
-        eq(requirements.campaignId, campaignId),
-        eq(requirements.active, true),
-        isNotNull(requirements.dueAt),
-        sql`${requirements.kind} not in (${delivered})`,
-      ),
-    )
-    .orderBy(requirements.dueAt);
-  return rows.map((r) => ({ title: r.title, dueAt: r.dueAt! }));
+  const { rows } = await db.execute<{ owed: { title: string; dueAt: string }[] }>(sql`select ${owedRequirementsJsonSql(campaignId, schoolId)} as owed`);
+  return rows[0]!.owed.map((o) => ({ title: o.title, dueAt: new Date(o.dueAt) }));
+}
+
+/** `owedRequirements` as a scalar subquery (a JSON array of {title, dueAt} by due time), to read it with other facts in one statement. */
+export function owedRequirementsJsonSql(campaignId: number, schoolId: number): SQL {
+  // A file that could not be opened was not delivered: the 回执 asks for it again.
+  const delivered = sql`select distinct ${documents.kind} from ${documents} join ${messages} on ${messages.id} = ${documents.messageId}
+    where ${messages.campaignId} = ${campaignId} and ${messages.schoolId} = ${schoolId} and ${documents.parseStatus} <> 'unreadable'`;
+  return sql`(select coalesce(json_agg(json_build_object('title', ${requirements.title}, 'dueAt', ${requirements.dueAt}) order by ${requirements.dueAt}), '[]'::json)
+    from ${requirements}
+    where ${requirements.campaignId} = ${campaignId} and ${requirements.active} and ${requirements.dueAt} is not null
+      and ${requirements.kind} not in (${delivered}))`;
 }
 
 export async function schoolNames(db: Executor, ids: readonly number[]): Promise<Map<number, string>> {
