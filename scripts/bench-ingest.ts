@@ -19,7 +19,6 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { parseArgs } from "node:util";
 import { Session } from "node:inspector/promises";
 import { writeFile } from "node:fs/promises";
@@ -34,6 +33,7 @@ import { createIngestProcessor } from "@baosong/svc-worker";
 import { benchRoster, smallMail } from "./bench/corpus.ts";
 import { createTestDatabase } from "../test/support/database.ts";
 import { applyTestCampaign, testCampaign } from "../test/support/campaign.ts";
+import { storeIngestJob } from "../test/support/filing.ts";
 
 const fixture = (path: string) => readFile(new URL(`../test/fixtures/${path}`, import.meta.url));
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -90,18 +90,8 @@ async function run(count: number, concurrency: number, small: boolean, profileTo
     // One mail at a time, as the poller stores them: no corpus held in memory while measuring.
     for (let i = 0; i < count; i++) {
       const raw = small ? smallMail("ingest", i + 1).raw : await typicalMail(i, fixtures);
-      const stored = await blobs.put(Readable.from([raw]));
       const internalDate = new Date(Date.UTC(2022, 4, 15, 1, i)).toISOString();
-      jobs.push({
-        campaignId: applied.id,
-        mailboxId: applied.mailboxIds.main!,
-        rawKey: stored.key,
-        rawSha256: stored.sha256,
-        uidValidity: 1,
-        uid: i + 1,
-        sizeBytes: stored.size,
-        internalDate,
-      });
+      jobs.push(await storeIngestJob(blobs, raw, { campaignId: applied.id, mailboxId: applied.mailboxIds.main!, uid: i + 1, internalDate }));
     }
     const process_ = createIngestProcessor({ db: t.db, blobs, queues, logger: createLogger({ level: "silent" }), parser });
     const ingest = (data: IngestJob) => process_(new Job(queue, "mail.ingest", data, { jobId: jobIds.ingest(data) }));

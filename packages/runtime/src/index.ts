@@ -1,4 +1,3 @@
 export * from "./settings.ts";
 export * from "./runtime.ts";
 export * from "./run-service.ts";
-export * from "./young-generation.ts";

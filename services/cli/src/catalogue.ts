@@ -9,6 +9,8 @@ export interface CommandContext {
   out: Out;
   /** Opens Postgres (or the embedded PGlite), the blob store and the logger; closed after. */
   withRuntime(run: (rt: Runtime) => Promise<number>): Promise<number>;
+  /** A long-running command (`start`) says it is up: start-up's memory holds end here. */
+  startedUp(): void;
 }
 
 export interface Command {
@@ -153,7 +155,7 @@ export const commands: Command[] = [
       const { parseRoles } = await import("@baosong/runtime");
       const roles = parseRoles(ctx.args.length ? ctx.args.join(",") : ctx.settings.BAOSONG_ROLES);
       const { runRoles } = await import("./commands/start.ts");
-      return runRoles(ctx.settings, roles);
+      return runRoles(ctx.settings, roles, ctx.startedUp);
     },
   },
 ];

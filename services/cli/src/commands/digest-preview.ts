@@ -4,7 +4,8 @@ import { join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import { campaignDay, SchoolStatusCollector, type Campaign, type SchoolStatus } from "@baosong/core";
 import { eachFiledItem, listCampaigns, type Database } from "@baosong/db";
-import { type Runtime, withYoungGenerationHeld } from "@baosong/runtime";
+import type { Runtime } from "@baosong/runtime";
+import { withYoungGenerationHeld } from "../young-generation.ts";
 import { composeDigestMail, digestWorkbookName } from "@baosong/svc-scheduler";
 
 export interface DigestPreviewOptions {

@@ -61,7 +61,7 @@ export async function startRoles(rt: Runtime, chosen: Role[], env: NodeJS.Proces
 }
 
 /** The process around `startRoles`: open, run until SIGTERM/SIGINT, stop in order, close. */
-export async function runRoles(settings: Settings, roles: Role[]): Promise<number> {
+export async function runRoles(settings: Settings, roles: Role[], startedUp: () => void = () => undefined): Promise<number> {
   // Listen before starting: a SIGTERM during start-up must still stop cleanly.
   const stopRequested = new Promise<string>((resolve) => {
     process.once("SIGTERM", () => resolve("SIGTERM"));
@@ -69,6 +69,7 @@ export async function runRoles(settings: Settings, roles: Role[]): Promise<numbe
   });
   const rt = await openRuntime(settings);
   const running = await startRoles(rt, roles, process.env);
+  startedUp();
   rt.logger.info({ msg: "shutting down", signal: await stopRequested });
   await running.stop();
   await rt.close();

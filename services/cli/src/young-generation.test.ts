@@ -1,6 +1,6 @@
 import { getHeapSpaceStatistics } from "node:v8";
 import { describe, expect, it } from "vitest";
-import { withYoungGenerationHeld } from "./young-generation.ts";
+import { holdYoungGeneration, withYoungGenerationHeld } from "./young-generation.ts";
 
 const newSpaceSize = () => getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
 
@@ -31,5 +31,14 @@ describe("withYoungGenerationHeld", () => {
 
   it("passes the work's failure on", async () => {
     await expect(withYoungGenerationHeld(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+  });
+
+  it("holds from holdYoungGeneration until released, as `start` does around its start-up", () => {
+    const before = newSpaceSize();
+    const release = holdYoungGeneration();
+    churn();
+    expect(newSpaceSize()).toBeLessThanOrEqual(before);
+    release();
+    release(); // a second release changes nothing
   });
 });
