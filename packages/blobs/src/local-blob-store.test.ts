@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BlobTooLargeError, HEAD_BYTES, keyOf } from "./blob-store.ts";
+import { BlobNotFoundError, BlobTooLargeError, HEAD_BYTES, keyOf } from "./blob-store.ts";
 import { LocalBlobStore } from "./local-blob-store.ts";
 
 /** Bytes as a mail part arrives: in chunks of 16 KB. */
@@ -100,5 +100,17 @@ describe("LocalBlobStore", () => {
     expect(await store.has(first.key)).toBe(false);
     await store.put(chunked(bytes));
     expect(await store.read(first.key, 0, 100)).toEqual(bytes);
+  });
+
+  it("calls only an absent file a missing blob; other file-system errors pass on, to be retried", async () => {
+    const absent = keyOf(sha(Buffer.from("never stored")));
+    await expect(store.read(absent, 0, 10)).rejects.toBeInstanceOf(BlobNotFoundError);
+    await expect(store.size(absent)).rejects.toBeInstanceOf(BlobNotFoundError);
+    const stored = await store.put(chunked(Buffer.from("stored, then its folder turns into a file")));
+    const top = join(root, stored.sha256.slice(0, 2));
+    await rm(top, { recursive: true });
+    await writeFile(top, "not a folder");
+    await expect(store.read(stored.key, 0, 10)).rejects.toMatchObject({ code: "ENOTDIR" });
+    await expect(store.size(stored.key)).rejects.toMatchObject({ code: "ENOTDIR" });
   });
 });

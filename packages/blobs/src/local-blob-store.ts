@@ -67,8 +67,8 @@ export class LocalBlobStore implements BlobStore {
   async size(key: string): Promise<number> {
     try {
       return (await stat(this.pathOf(shaOf(key)))).size;
-    } catch {
-      throw new BlobNotFoundError(key);
+    } catch (err) {
+      throw missingOr(err, key);
     }
   }
 
@@ -76,8 +76,8 @@ export class LocalBlobStore implements BlobStore {
     let handle: FileHandle;
     try {
       handle = await open(this.pathOf(shaOf(key)), "r");
-    } catch {
-      throw new BlobNotFoundError(key);
+    } catch (err) {
+      throw missingOr(err, key);
     }
     try {
       const buf = Buffer.alloc(length);
@@ -132,6 +132,14 @@ export class LocalBlobStore implements BlobStore {
   private pathOf(sha256: string): string {
     return join(this.root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
+}
+
+/**
+ * Only a file that is not there is a missing blob: the worker gives such a mail up for good.
+ * Anything else (too many open files, a permission slip) is passed on, to be retried.
+ */
+function missingOr(err: unknown, key: string): Error {
+  return (err as NodeJS.ErrnoException).code === "ENOENT" ? new BlobNotFoundError(key) : (err as Error);
 }
 
 function tempName(dir: string): string {
