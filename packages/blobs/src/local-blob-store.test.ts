@@ -112,5 +112,7 @@ describe("LocalBlobStore", () => {
     await writeFile(top, "not a folder");
     await expect(store.read(stored.key, 0, 10)).rejects.toMatchObject({ code: "ENOTDIR" });
     await expect(store.size(stored.key)).rejects.toMatchObject({ code: "ENOTDIR" });
+    await expect(store.has(stored.key)).rejects.toMatchObject({ code: "ENOTDIR" });
+    expect(await store.has(absent)).toBe(false);
   });
 });
