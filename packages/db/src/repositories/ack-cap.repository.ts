@@ -3,7 +3,7 @@ import type { OwedItem } from "@baosong/core";
 import { owedRequirementsJsonSql } from "./filings.repository.ts";
 import type { Executor } from "../client.ts";
 
-/**
+/*
  * The hourly 回执 cap, counted by the mails' received time (a backlog replayed days later is
  * judged by when each mail arrived, not when it was processed) and atomically: the
  * transaction that files a mail takes a lock per recipient address before counting, so a
@@ -11,13 +11,6 @@ import type { Executor } from "../client.ts";
  * counts its 回执 too. Hours are clock hours of the received time (UTC hours; every campaign
  * time zone we serve is a whole hour away from UTC).
  */
-/** Call inside the filing transaction: the lock is held until it commits. */
-export async function acksInReceivedHour(tx: Executor, address: string, receivedAt: Date): Promise<number> {
-  const to = address.trim().toLowerCase();
-  await lockAckCap(tx, to);
-  const { rows } = await tx.execute<{ n: number }>(sql`select ${acksInHourSql(to, receivedAt)} as n`);
-  return rows[0]?.n ?? 0;
-}
 
 /** What a mail's 回执 needs from the database: the acks already counted against its cap, and what its school still owes. */
 export interface AcknowledgementFacts {
@@ -26,9 +19,11 @@ export interface AcknowledgementFacts {
 }
 
 /**
- * `acksInReceivedHour` and `owedRequirements` in one round trip for the filing of a mail: the
- * cap's lock first (its own statement, so the count that follows sees what the lock's previous
- * holder committed), then both reads in one statement. Call inside the filing transaction.
+ * The cap's count and what the school still owes (requirements with a single deadline it has
+ * delivered nothing of), in one round trip for the filing of a mail: the cap's lock first (its
+ * own statement, so the count that follows sees what the lock's previous holder committed),
+ * then both reads in one statement. Call inside the filing transaction: the lock is held until
+ * it commits.
  */
 export async function acknowledgementFacts(
   tx: Executor,

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql, type SQL, type SQLWrapper } from "drizzle-orm";
-import type { Finding, OwedItem } from "@baosong/core";
+import type { Finding } from "@baosong/core";
 import type { Database, Executor } from "../client.ts";
 import { requirements, schools } from "../schema/campaigns.ts";
 import { documents, findings, largeAttachments, messages, outbox } from "../schema/messages.ts";
@@ -122,15 +122,10 @@ export async function acknowledgementOf(db: Executor, messageRowId: number): Pro
 }
 
 /**
- * Requirements with a single deadline for which the school has filed nothing of that kind
- * yet: what a 回执 lists as still owed. (Daily items are the reminders' business.)
+ * What a 回执 lists as still owed, as a scalar subquery (a JSON array of {title, dueAt} by due
+ * time): requirements with a single deadline of a kind the school has delivered nothing of yet
+ * (daily items are the reminders' business).
  */
-export async function owedRequirements(db: Executor, campaignId: number, schoolId: number): Promise<OwedItem[]> {
-  const { rows } = await db.execute<{ owed: { title: string; dueAt: string }[] }>(sql`select ${owedRequirementsJsonSql(campaignId, schoolId)} as owed`);
-  return rows[0]!.owed.map((o) => ({ title: o.title, dueAt: new Date(o.dueAt) }));
-}
-
-/** `owedRequirements` as a scalar subquery (a JSON array of {title, dueAt} by due time), to read it with other facts in one statement. */
 export function owedRequirementsJsonSql(campaignId: number, schoolId: number): SQL {
   // A file that could not be opened was not delivered: the 回执 asks for it again.
   const delivered = sql`select distinct ${documents.kind} from ${documents} join ${messages} on ${messages.id} = ${documents.messageId}
