@@ -26,6 +26,13 @@ describe("disk budgets", () => {
       senderLimited: { attachmentBytes: false, archiveBytes: true, files: true },
     }));
 
+  it("grant no more plain-attachment bytes than the raw mail holds, so mails in flight together do not reserve the sender's whole allowance", () => {
+    const grant = (used: number) => grantFor(defaultBudgets, { attachment_bytes: used, archive_bytes: 0, files: 0 }, 300_000);
+    expect(grant(0)).toMatchObject({ attachmentBytes: 300_000, archiveBytes: 2 * GiB, senderLimited: { attachmentBytes: false } });
+    // Thirty such grants in flight leave the next one its full 300 KB; 2 GiB each would have left it nothing after five.
+    expect(grant(30 * 300_000).attachmentBytes).toBe(300_000);
+  });
+
   it("tell the clerk which budget ran out, in Chinese", () => {
     expect(budgetFinding("archive_bytes", false, defaultBudgets, "视频.zip").message).toContain("单封邮件的上限（2.0 GB）");
     expect(budgetFinding("files", true, defaultBudgets, null)).toMatchObject({ code: "sender_budget_files", severity: "error" });

@@ -64,11 +64,16 @@ export interface BudgetGrant {
   senderLimited: { attachmentBytes: boolean; archiveBytes: boolean; files: boolean };
 }
 
-export function grantFor(budgets: Budgets, senderUsed: Allowance): BudgetGrant {
+/**
+ * `mailBytes`, the raw mail's size, bounds its plain attachments (decoding only shrinks them):
+ * granting no more keeps a sender's mails in flight together from reserving the sender's whole
+ * allowance (five 2 GiB grants of 300 KB mails would leave the sixth nothing).
+ */
+export function grantFor(budgets: Budgets, senderUsed: Allowance, mailBytes = Number.POSITIVE_INFINITY): BudgetGrant {
   const left = (key: keyof Allowance) => Math.max(0, budgets.per_sender[key] - senderUsed[key]);
   const pick = (key: keyof Allowance) => Math.min(budgets.per_mail[key], left(key));
   return {
-    attachmentBytes: pick("attachment_bytes"),
+    attachmentBytes: Math.min(pick("attachment_bytes"), mailBytes),
     archiveBytes: pick("archive_bytes"),
     files: pick("files"),
     senderLimited: {

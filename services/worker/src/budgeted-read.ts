@@ -42,7 +42,15 @@ export async function readWithinBudget(
   log: Logger,
 ): Promise<BudgetedRead> {
   const budgets = ctx.campaign.budgets;
-  const grant = await grantBudget(d.db, { campaignId: ctx.id, mailboxId: data.mailboxId, rawSha256: data.rawSha256, sender, receivedAt, budgets });
+  const grant = await grantBudget(d.db, {
+    campaignId: ctx.id,
+    mailboxId: data.mailboxId,
+    rawSha256: data.rawSha256,
+    sender,
+    receivedAt,
+    budgets,
+    mailBytes: data.sizeBytes,
+  });
   const limits = { ...defaultReadLimits, maxTotalBytes: grant.attachmentBytes, maxParts: Math.min(defaultReadLimits.maxParts, grant.files) };
   const { read, rejection } = await readOrRefuse(d.blobs, data.rawKey, () => readMessage(d.blobs.open(data.rawKey), d.blobs, limits));
   const readBytes = read.parts.reduce((n, p) => n + p.sizeBytes, 0);

@@ -10,6 +10,8 @@ export interface GrantRequest {
   sender: string | null;
   receivedAt: Date;
   budgets: Budgets;
+  /** The raw mail's size: its plain attachments cannot be larger (see grantFor). */
+  mailBytes?: number;
 }
 
 /**
@@ -39,11 +41,11 @@ export async function grantBudget(db: Database, r: GrantRequest): Promise<Budget
         and received_at > ${at}::timestamptz - ${window}::interval and received_at < ${at}::timestamptz + ${window}::interval`);
     const used = rows[0]!;
     if (used.own) return grantOf(used.own);
-    const grant = grantFor(r.budgets, {
-      attachment_bytes: Number(used.attachment_bytes),
-      archive_bytes: Number(used.archive_bytes),
-      files: Number(used.files),
-    });
+    const grant = grantFor(
+      r.budgets,
+      { attachment_bytes: Number(used.attachment_bytes), archive_bytes: Number(used.archive_bytes), files: Number(used.files) },
+      r.mailBytes,
+    );
     await tx.insert(budgetGrants).values({
       campaignId: r.campaignId,
       mailboxId: r.mailboxId,
