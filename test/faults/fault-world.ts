@@ -12,6 +12,9 @@ import { startPrivatePostgres, type PrivatePostgres } from "../support/private-p
 import { startPrivateRedis, type PrivateRedis } from "../support/private-redis.ts";
 import { startSmtpPeer, type SmtpPeer } from "../support/smtp-peer.ts";
 
+/** The campaign's sending pace in every fault test: fast enough for several SMTP connections at once. */
+export const FAULT_PER_MINUTE = 600;
+
 /**
  * One fault, against servers of its own: a private Postgres cluster, Redis, Dovecot and SMTP
  * peer, and Baosong as child processes (`pnpm baosong start`), so the fault can be a real
@@ -98,7 +101,15 @@ export async function startFaultWorld(name: string): Promise<FaultWorld> {
         poll_interval_seconds: 5,
       },
     ],
-    smtp: { host: peer.host, port: peer.port, secure: false, user: INBOX, password_env: "FAULT_SMTP_CODE", from_name: "故障测试", per_minute: 600 },
+    smtp: {
+      host: peer.host,
+      port: peer.port,
+      secure: false,
+      user: INBOX,
+      password_env: "FAULT_SMTP_CODE",
+      from_name: "故障测试",
+      per_minute: FAULT_PER_MINUTE,
+    },
     acknowledgements: { enabled: true, allow_unknown_senders: false, max_per_sender_per_hour: 100_000 },
     schools,
   });
