@@ -65,7 +65,8 @@ export interface BudgetGrant {
 }
 
 /**
- * `mailBytes`, the raw mail's size, bounds its plain attachments (decoding only shrinks them):
+ * `mailBytes` bounds the mail's plain attachments from its raw size (decoding only shrinks a part;
+ * the caller allows for forwards, whose files count again, level by level):
  * granting no more keeps a sender's mails in flight together from reserving the sender's whole
  * allowance (five 2 GiB grants of 300 KB mails would leave the sixth nothing).
  */

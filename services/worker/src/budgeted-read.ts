@@ -9,7 +9,7 @@ import { defaultReadLimits, fromAddressInHead, headerBlockEnds, MAX_HEADER_BYTES
 import type { IngestJob } from "@baosong/queue";
 import { expandArchives } from "./archives.ts";
 import { readContents } from "./contents.ts";
-import { expandForwarded } from "./forwarded.ts";
+import { expandForwarded, MAX_FORWARD_DEPTH } from "./forwarded.ts";
 import type { IngestDeps } from "./ingest.ts";
 import { readOrRefuse } from "./refused-mail.ts";
 
@@ -49,7 +49,9 @@ export async function readWithinBudget(
     sender,
     receivedAt,
     budgets,
-    mailBytes: data.sizeBytes,
+    // A forward counts as an attachment and its files again, once per level: each level holds
+    // at most the raw mail's bytes.
+    mailBytes: data.sizeBytes * (MAX_FORWARD_DEPTH + 1),
   });
   const limits = { ...defaultReadLimits, maxTotalBytes: grant.attachmentBytes, maxParts: Math.min(defaultReadLimits.maxParts, grant.files) };
   const { read, rejection } = await readOrRefuse(d.blobs, data.rawKey, () => readMessage(d.blobs.open(data.rawKey), d.blobs, limits));

@@ -2,7 +2,7 @@ import type { BlobStore } from "@baosong/blobs";
 import { defaultReadLimits, isUnnamedPart, readMessage, type ReadPart, type ReadProblem } from "@baosong/mail";
 
 /** A forward of a forward of a forward is as deep as clerks go. */
-const MAX_DEPTH = 3;
+export const MAX_FORWARD_DEPTH = 3;
 
 /**
  * A forwarded mail (message/rfc822) is opened like an archive: the forward stays a part, named
@@ -23,7 +23,7 @@ export async function expandForwarded(
   async function visit(list: readonly ReadPart[], prefix: string, depth: number): Promise<void> {
     for (const part of list) {
       const forwarded = part.declaredType === "message/rfc822" || part.mediaType === "message/rfc822";
-      if (!forwarded || depth >= MAX_DEPTH) {
+      if (!forwarded || depth >= MAX_FORWARD_DEPTH) {
         out.push(depth === 0 ? part : { ...part, position: position++, filename: `${prefix}${part.filename}`, origin: "forwarded" });
         continue;
       }

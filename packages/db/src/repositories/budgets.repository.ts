@@ -10,7 +10,7 @@ export interface GrantRequest {
   sender: string | null;
   receivedAt: Date;
   budgets: Budgets;
-  /** The raw mail's size: its plain attachments cannot be larger (see grantFor). */
+  /** What the raw mail's size allows its plain attachments to add up to (see grantFor). */
   mailBytes?: number;
 }
 
