@@ -2,6 +2,8 @@ import { getHeapSpaceStatistics } from "node:v8";
 import { describe, expect, it } from "vitest";
 import { holdYoungGeneration, withYoungGenerationHeld } from "./young-generation.ts";
 
+/** Unheld, `churn` grows the new space to V8's ceiling (128 MB on this 24 GiB machine); held, V8 still adjusts it a little. */
+const HELD_BELOW = 32 * 1024 * 1024;
 const newSpaceSize = () => getHeapSpaceStatistics().find((s) => s.space_name === "new_space")?.space_size ?? 0;
 
 /** Young objects that survive scavenges (kept in batches), the pattern that grows the new space. */
@@ -23,7 +25,7 @@ describe("withYoungGenerationHeld", () => {
     const before = newSpaceSize();
     const result = await withYoungGenerationHeld(async () => {
       const n = churn();
-      expect(newSpaceSize()).toBeLessThanOrEqual(before);
+      expect(newSpaceSize()).toBeLessThan(Math.max(before, HELD_BELOW));
       return n;
     });
     expect(result).toBe(2_000_000);
@@ -37,7 +39,7 @@ describe("withYoungGenerationHeld", () => {
     const before = newSpaceSize();
     const release = holdYoungGeneration();
     churn();
-    expect(newSpaceSize()).toBeLessThanOrEqual(before);
+    expect(newSpaceSize()).toBeLessThan(Math.max(before, HELD_BELOW));
     release();
     release(); // a second release changes nothing
   });
