@@ -161,13 +161,16 @@ export async function scaleRows(servers: BenchServers, repeats: number, log: Log
 export async function profiledRun(servers: BenchServers, log: Log): Promise<{ dir: string; sinceUs: number }> {
   const count = Number(process.env.BENCH_PROFILE_MAILS ?? process.env.BENCH_MAILS ?? 300);
   const run = await createRun(servers, "profile");
-  const dir = join(servers.dir, "cpuprofile");
+  // BENCH_PROFILE_DIR keeps the .cpuprofile files for a closer look (they are removed with the run otherwise).
+  const dir = process.env.BENCH_PROFILE_DIR ?? join(servers.dir, "cpuprofile");
   await mkdir(dir, { recursive: true });
   try {
-    const mails = mailsOf(typicalMail, run.name, count);
+    // BENCH_PROFILE_CORPUS=burst profiles the deadline burst's small mails instead of row 1's.
+    const burst = process.env.BENCH_PROFILE_CORPUS === "burst";
+    const mails = mailsOf(burst ? smallMail : typicalMail, run.name, count);
     await run.append(mails);
     const d = await drain(servers, run, mails, [{ roles: PIPELINE_ROLES, nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${dir}`] }], true);
-    log(`profile run: ${count} typical mails answered in ${d.answeredSeconds!.toFixed(1)} s (profiling slows it)`);
+    log(`profile run: ${count} ${burst ? "small" : "typical"} mails answered in ${d.answeredSeconds!.toFixed(1)} s (profiling slows it)`);
     return { dir, sinceUs: d.runningMonotonicUs };
   } finally {
     await run.close();

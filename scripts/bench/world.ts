@@ -75,7 +75,7 @@ export async function startServers(): Promise<BenchServers> {
         killAllLaunched();
         await sink.close().catch(() => undefined);
         for (const s of started.reverse()) await s.stop().catch(() => undefined);
-        await rm(outdir, { recursive: true, force: true });
+        if (!process.env.BENCH_KEEP_DIST) await rm(outdir, { recursive: true, force: true });
         await rm(dir, { recursive: true, force: true });
       },
     };
