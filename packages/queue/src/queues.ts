@@ -63,12 +63,12 @@ export class JobQueues {
    * when a job finishes between the look and the add.
    */
   async ensure<N extends JobName>(name: N, data: JobData<N>, jobId: string): Promise<boolean> {
-    const existing = await this.queue(jobs[name].queue).getJob(jobId);
-    if (existing) {
-      const state = await existing.getState();
-      if (state !== "completed" && state !== "failed" && state !== "unknown") return false;
-      await existing.remove().catch(() => undefined);
-    }
+    const queue = this.queue(jobs[name].queue);
+    // The state alone, in one script call: sweeps ask this for hundreds of waiting jobs.
+    const state = await queue.getJobState(jobId);
+    if (state !== "completed" && state !== "failed" && state !== "unknown") return false;
+    // Also when "unknown": a job hash left in no list would swallow the add.
+    await queue.remove(jobId).catch(() => undefined);
     await this.add(name, data, jobId);
     return true;
   }
