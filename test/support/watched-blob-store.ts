@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import type { BlobStore, StoredBlob } from "@baosong/blobs";
+import { storeBytes, type BlobStore, type StoredBlob } from "@baosong/blobs";
 
 /**
  * A real blob store that counts puts, to prove what was downloaded and stored; `beforePut`
@@ -19,6 +19,10 @@ export class WatchedBlobStore implements BlobStore {
       throw err;
     }
     return this.inner.put(content, options);
+  }
+  async putBytes(bytes: Buffer, options?: { maxBytes?: number }): Promise<StoredBlob> {
+    this.beforePut(++this.puts);
+    return storeBytes(this.inner, bytes, options);
   }
   open(key: string): Readable {
     return this.inner.open(key);

@@ -1,4 +1,4 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 
 /** What putting a stream into the store tells about it. */
 export interface StoredBlob {
@@ -16,6 +16,11 @@ export interface StoredBlob {
  */
 export interface BlobStore {
   put(content: Readable, options?: { maxBytes?: number }): Promise<StoredBlob>;
+  /**
+   * As `put`, for bytes already in memory (a fetched mail, a body text): no stream to drive.
+   * Optional; call it through `storeBytes`, which falls back to `put`.
+   */
+  putBytes?(bytes: Buffer, options?: { maxBytes?: number }): Promise<StoredBlob>;
   open(key: string): Readable;
   has(key: string): Promise<boolean>;
   size(key: string): Promise<number>;
@@ -24,6 +29,11 @@ export interface BlobStore {
    * video's header at the end of 300 MB, without streaming the rest.
    */
   read(key: string, offset: number, length: number): Promise<Buffer>;
+}
+
+/** Stores bytes already in memory, directly where the store can and as a one-chunk stream where it cannot. */
+export function storeBytes(store: BlobStore, bytes: Buffer, options?: { maxBytes?: number }): Promise<StoredBlob> {
+  return store.putBytes ? store.putBytes(bytes, options) : store.put(Readable.from([bytes], { objectMode: false }), options);
 }
 
 export class BlobTooLargeError extends Error {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BlobNotFoundError, BlobTooLargeError, HEAD_BYTES, keyOf } from "./blob-store.ts";
+import { BlobNotFoundError, BlobTooLargeError, HEAD_BYTES, keyOf, storeBytes, type BlobStore } from "./blob-store.ts";
 import { LocalBlobStore } from "./local-blob-store.ts";
 
 /** Bytes as a mail part arrives: in chunks of 16 KB. */
@@ -114,5 +114,33 @@ describe("LocalBlobStore", () => {
     await expect(store.size(stored.key)).rejects.toMatchObject({ code: "ENOTDIR" });
     await expect(store.has(stored.key)).rejects.toMatchObject({ code: "ENOTDIR" });
     expect(await store.has(absent)).toBe(false);
+  });
+
+  it("stores bytes in memory as put stores the same bytes as a stream", async () => {
+    const bytes = randomBytes(10_000);
+    const direct = await store.putBytes(bytes);
+    expect(direct).toEqual({ key: keyOf(sha(bytes)), sha256: sha(bytes), size: bytes.length, head: bytes.subarray(0, HEAD_BYTES) });
+    const path = join(root, direct.sha256.slice(0, 2), direct.sha256.slice(2, 4), direct.sha256);
+    const before = await stat(path);
+    expect(await store.put(chunked(bytes))).toEqual(direct);
+    expect(await store.putBytes(bytes)).toEqual(direct);
+    expect((await stat(path)).ino).toBe(before.ino);
+    expect(await readFile(path)).toEqual(bytes);
+    await expect(store.putBytes(randomBytes(2000), { maxBytes: 1000 })).rejects.toBeInstanceOf(BlobTooLargeError);
+    expect(await filesUnder(root)).toEqual([join(direct.sha256.slice(0, 2), direct.sha256.slice(2, 4), direct.sha256)]);
+  });
+
+  it("stores bytes through put in a store without putBytes", async () => {
+    const bytes = Buffer.from("正文：本周开展了读书活动");
+    const plain: BlobStore = {
+      put: (content, options) => store.put(content, options),
+      open: (key) => store.open(key),
+      has: (key) => store.has(key),
+      size: (key) => store.size(key),
+      read: (key, offset, length) => store.read(key, offset, length),
+    };
+    const stored = await storeBytes(plain, bytes);
+    expect(stored.key).toBe(keyOf(sha(bytes)));
+    expect(await readFile(join(root, stored.sha256.slice(0, 2), stored.sha256.slice(2, 4), stored.sha256))).toEqual(bytes);
   });
 });

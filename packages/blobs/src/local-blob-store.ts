@@ -1,10 +1,10 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { BlobNotFoundError, keyOf, shaOf, type BlobStore, type StoredBlob } from "./blob-store.ts";
+import { BlobNotFoundError, BlobTooLargeError, HEAD_BYTES, keyOf, shaOf, type BlobStore, type StoredBlob } from "./blob-store.ts";
 import { HashingSink } from "./hashing-sink.ts";
 
 /**
@@ -49,6 +49,24 @@ export class LocalBlobStore implements BlobStore {
     } finally {
       if (tmp) await rm(tmp, { force: true });
     }
+  }
+
+  /** Hashed in one call, written only when the store lacks them, as `put` writes a small blob. */
+  async putBytes(bytes: Buffer, { maxBytes }: { maxBytes?: number } = {}): Promise<StoredBlob> {
+    if (maxBytes !== undefined && bytes.length > maxBytes) throw new BlobTooLargeError(maxBytes);
+    const sha256 = createHash("sha256").update(bytes).digest("hex");
+    const final = this.pathOf(sha256);
+    if (!(await exists(final))) {
+      const tmp = await this.writeTemp(bytes);
+      try {
+        await this.settle(tmp, final);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
+    }
+    // A copy: a head viewing `bytes` would keep the caller's whole buffer alive with it.
+    return { key: keyOf(sha256), sha256, size: bytes.length, head: Buffer.from(bytes.subarray(0, HEAD_BYTES)) };
   }
 
   open(key: string): Readable {

@@ -1,6 +1,5 @@
-import { Readable } from "node:stream";
 import { advanceLastUid, findReceiptsInRange, findResyncMatches, listFiledRawSha256s, recordReceipts, type NewMailReceipt } from "@baosong/db";
-import { keyOf, type StoredBlob } from "@baosong/blobs";
+import { keyOf, storeBytes, type StoredBlob } from "@baosong/blobs";
 import { jobIds, type IngestJob } from "@baosong/queue";
 import type { SweepContext } from "./mailbox-sweep.ts";
 import { batchPlans, defaultBatchLimits, planMail, uidSet, type ListedMail, type MailPlan } from "./sweep-plan.ts";
@@ -133,7 +132,7 @@ async function fetchSmallMail(c: SweepContext, mails: readonly ListedMail[]): Pr
       // Unsolicited rows (a flag change meanwhile) carry no source.
       if (!source || !wanted.delete(m.uid)) continue;
       await writes.run(async () => {
-        stored.set(m.uid, await c.blobs.put(Readable.from([source])));
+        stored.set(m.uid, await storeBytes(c.blobs, source));
       });
     }
   } finally {
