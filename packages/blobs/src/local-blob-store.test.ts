@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { text } from "node:stream/consumers";
 import { BlobNotFoundError, BlobTooLargeError, HEAD_BYTES, keyOf, storeBytes, type BlobStore } from "./blob-store.ts";
 import { LocalBlobStore } from "./local-blob-store.ts";
 
@@ -142,5 +143,20 @@ describe("LocalBlobStore", () => {
     const stored = await storeBytes(plain, bytes);
     expect(stored.key).toBe(keyOf(sha(bytes)));
     expect(await readFile(join(root, stored.sha256.slice(0, 2), stored.sha256.slice(2, 4), stored.sha256))).toEqual(bytes);
+  });
+
+  it("opens a small blob it just read whole from memory, and a larger one from its file", async () => {
+    const small = Buffer.from("From: a@school.cn\r\nSubject: 周报\r\n\r\n正文\r\n");
+    const large = randomBytes(100_000);
+    const [s, l] = [await store.putBytes(small), await store.putBytes(large)];
+    expect(await store.read(s.key, 0, 64 * 1024)).toEqual(small);
+    expect(await store.read(l.key, 0, 64 * 1024)).toEqual(large.subarray(0, 64 * 1024));
+    // Both files gone behind the store's back: only the one read whole is still at hand.
+    await rm(join(root, s.sha256.slice(0, 2)), { recursive: true, force: true });
+    await rm(join(root, l.sha256.slice(0, 2)), { recursive: true, force: true });
+    expect(await text(store.open(s.key))).toBe(small.toString());
+    expect(await store.read(s.key, 6, 12)).toEqual(small.subarray(6, 18));
+    expect(await store.size(s.key)).toBe(small.length);
+    await expect(store.read(l.key, 0, 10)).rejects.toBeInstanceOf(BlobNotFoundError);
   });
 });

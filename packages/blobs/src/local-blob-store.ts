@@ -2,10 +2,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { type FileHandle, mkdir, open, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { BlobNotFoundError, BlobTooLargeError, HEAD_BYTES, keyOf, shaOf, type BlobStore, type StoredBlob } from "./blob-store.ts";
 import { HashingSink } from "./hashing-sink.ts";
+import { RecentBlobs } from "./recent-blobs.ts";
 
 /**
  * Blobs up to this size are gathered in memory while they are hashed and written only when the
@@ -13,6 +14,13 @@ import { HashingSink } from "./hashing-sink.ts";
  * reports, the raw mails themselves) are below it; videos and most photos are not.
  */
 const IN_MEMORY_BYTES = 256 * 1024;
+
+/**
+ * Small blobs a read() returned whole are kept this long (in bytes) for the open() that
+ * usually follows: the worker reads a small mail's header block, then parses and maybe
+ * DKIM-checks the same mail, from memory instead of opening the file twice more.
+ */
+const RECENT_BYTES = 2 * 1024 * 1024;
 
 /**
  * A directory laid out as `<root>/ab/cd/<sha256>`. Paths come only from hex digests, so no
@@ -24,6 +32,7 @@ export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
   /** Directories this process made or found: each `ab/cd` is made once, not once per blob (65,536 at most). */
   private readonly knownDirs = new Map<string, Promise<void>>();
+  private readonly recent = new RecentBlobs(RECENT_BYTES);
 
   constructor(private readonly root: string) {
     this.tmpDir = join(root, "tmp");
@@ -70,6 +79,8 @@ export class LocalBlobStore implements BlobStore {
   }
 
   open(key: string): Readable {
+    const recent = this.recent.get(key);
+    if (recent) return Readable.from([recent], { objectMode: false });
     const path = this.pathOf(shaOf(key));
     const stream = createReadStream(path);
     stream.on("error", (err: NodeJS.ErrnoException) => {
@@ -79,10 +90,13 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async has(key: string): Promise<boolean> {
+    if (this.recent.get(key)) return true;
     return exists(this.pathOf(shaOf(key)));
   }
 
   async size(key: string): Promise<number> {
+    const recent = this.recent.get(key);
+    if (recent) return recent.length;
     try {
       return (await stat(this.pathOf(shaOf(key)))).size;
     } catch (err) {
@@ -91,6 +105,8 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async read(key: string, offset: number, length: number): Promise<Buffer> {
+    const recent = this.recent.get(key);
+    if (recent) return Buffer.from(recent.subarray(offset, offset + length));
     let handle: FileHandle;
     try {
       handle = await open(this.pathOf(shaOf(key)), "r");
@@ -100,7 +116,10 @@ export class LocalBlobStore implements BlobStore {
     try {
       const buf = Buffer.alloc(length);
       const { bytesRead } = await handle.read(buf, 0, length, offset);
-      return buf.subarray(0, bytesRead);
+      const bytes = buf.subarray(0, bytesRead);
+      // Fewer bytes than asked from the start: this is the whole blob.
+      if (offset === 0 && bytesRead < length) this.recent.remember(key, bytes);
+      return bytes;
     } finally {
       await handle.close();
     }
