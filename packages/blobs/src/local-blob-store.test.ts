@@ -159,4 +159,16 @@ describe("LocalBlobStore", () => {
     expect(await store.size(s.key)).toBe(small.length);
     await expect(store.read(l.key, 0, 10)).rejects.toBeInstanceOf(BlobNotFoundError);
   });
+
+  it("leaves a blob another process stored in place, and stores one next to it", async () => {
+    const [bytes, other] = [randomBytes(3_000), randomBytes(3_000)];
+    const first = await new LocalBlobStore(root).putBytes(bytes);
+    const path = join(root, first.sha256.slice(0, 2), first.sha256.slice(2, 4), first.sha256);
+    const before = await stat(path);
+    expect(await store.putBytes(bytes)).toEqual(first);
+    expect(await store.put(chunked(bytes))).toEqual(first);
+    expect((await stat(path)).ino).toBe(before.ino);
+    const second = await store.putBytes(other);
+    expect(await store.read(second.key, 0, 64 * 1024)).toEqual(other);
+  });
 });

@@ -31,7 +31,7 @@ const RECENT_BYTES = 2 * 1024 * 1024;
 export class LocalBlobStore implements BlobStore {
   private readonly tmpDir: string;
   /** Directories this process made or found: each `ab/cd` is made once, not once per blob (65,536 at most). */
-  private readonly knownDirs = new Map<string, Promise<void>>();
+  private readonly knownDirs = new Map<string, Promise<boolean>>();
   private readonly recent = new RecentBlobs(RECENT_BYTES);
 
   constructor(private readonly root: string) {
@@ -46,7 +46,7 @@ export class LocalBlobStore implements BlobStore {
       if (sink.spilled) tmp = sink.spilled.path;
       const sha256 = sink.digest();
       const final = this.pathOf(sha256);
-      if (!(await exists(final))) {
+      if (await this.lacks(final)) {
         tmp ??= await this.writeTemp(sink.memory());
         await this.settle(tmp, final);
         tmp = null;
@@ -65,7 +65,7 @@ export class LocalBlobStore implements BlobStore {
     if (maxBytes !== undefined && bytes.length > maxBytes) throw new BlobTooLargeError(maxBytes);
     const sha256 = createHash("sha256").update(bytes).digest("hex");
     const final = this.pathOf(sha256);
-    if (!(await exists(final))) {
+    if (await this.lacks(final)) {
       const tmp = await this.writeTemp(bytes);
       try {
         await this.settle(tmp, final);
@@ -151,13 +151,25 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  private ensureDir(dir: string): Promise<void> {
-    let made = this.knownDirs.get(dir);
-    if (!made) {
-      made = mkdir(dir, { recursive: true }).then(() => undefined);
-      made.catch(() => this.knownDirs.delete(dir));
-      this.knownDirs.set(dir, made);
+  /**
+   * Whether the store lacks the blob at `final`. Its directory is made first: one this call just
+   * made holds no blob yet, so only an older one is looked in (a put racing into the new
+   * directory can only have stored the same bytes, renamed over by ours).
+   */
+  private async lacks(final: string): Promise<boolean> {
+    return (await this.ensureDir(join(final, ".."))) || !(await exists(final));
+  }
+
+  /** Makes `dir` once per process; true only to the call that made it (it was missing). */
+  private async ensureDir(dir: string): Promise<boolean> {
+    const known = this.knownDirs.get(dir);
+    if (known) {
+      await known;
+      return false;
     }
+    const made = mkdir(dir, { recursive: true }).then((first) => first !== undefined);
+    made.catch(() => this.knownDirs.delete(dir));
+    this.knownDirs.set(dir, made);
     return made;
   }
 
