@@ -10,17 +10,7 @@ import {
   type DocumentKind,
   type FilingPlan,
 } from "@baosong/core";
-import {
-  acknowledgementFacts,
-  acknowledgementOf,
-  enqueueOutbox,
-  fileMessage,
-  loadCampaignContext,
-  saveForms,
-  type Database,
-  type EnqueuedOutbox,
-  type Executor,
-} from "@baosong/db";
+import { fileMessage, formRows, loadCampaignContext, type AcknowledgementFacts, type Database, type NewDocument, type NewOutboxMail } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
 import { verifySender, type DNSResolver, type ReadMessage } from "@baosong/mail";
 import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
@@ -85,29 +75,28 @@ export async function fileIngest(
   const schoolName = ctx.roster.find((s) => s.id === plan.attribution.schoolId)?.name ?? null;
   const documents = [...mail.parts.map((p) => documentRow(p, plan)), ...(await bodyDocument(d.blobs, plan))];
 
-  let queued = null as EnqueuedOutbox | null;
+  // One statement files it all, the 回执 included (composed from what the cap's lock lets it read).
+  const ack: AckArgs = { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt };
   const result = await fileMessage(
     d.db,
-    messageRow(data, mail, plan, receivedAt),
-    documents,
-    plan.findings,
-    plan.largeAttachments,
-    async (tx, messageRowId, documentIds) => {
-      await saveForms(
-        tx,
-        { campaignId: ctx.id, messageId: messageRowId, schoolId: plan.attribution.schoolId, submittedAt: receivedAt },
-        [...plan.documents, ...bodyReport(plan)],
-        documentIds,
-      );
-      queued = await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId });
+    {
+      message: messageRow(data, mail, plan, receivedAt),
+      documents,
+      findings: plan.findings,
+      largeAttachments: plan.largeAttachments,
+      forms: formRows({ campaignId: ctx.id, schoolId: plan.attribution.schoolId, submittedAt: receivedAt }, [...plan.documents, ...bodyReport(plan)]),
+      acknowledgement: {
+        facts: { toAddress: plan.replyAddress, receivedAt, campaignId: ctx.id, schoolId: plan.attribution.schoolId },
+        compose: (facts) => acknowledgementRow(ack, facts),
+      },
+      budgetUse: used,
     },
-    // The budget grant is settled with the message row, in the same statement.
-    { replace, budgetUse: used },
+    { replace },
   );
 
-  // A new filing knows its 回执 from the transaction; a repeated job looks it up.
-  const ack = result.created ? queued : await acknowledgementOf(d.db, result.messageRowId);
-  if (ack?.status === "queued") await d.queues.add("mail.send", { outboxId: ack.id }, jobIds.send({ outboxId: ack.id }));
+  // A repeated job gets the first filing's 回执: its send job id is the same, so it is sent once.
+  const queued = result.acknowledgement;
+  if (queued?.status === "queued") await d.queues.add("mail.send", { outboxId: queued.id }, jobIds.send({ outboxId: queued.id }));
   log.info({
     msg: result.created ? "mail filed" : "mail already filed",
     action: "mail.ingest",
@@ -119,7 +108,7 @@ export async function fileIngest(
   return result;
 }
 
-type DocumentRow = Parameters<typeof fileMessage>[2][number];
+type DocumentRow = NewDocument;
 
 function documentRow(p: ReadMessage["parts"][number], plan: FilingPlan): DocumentRow {
   const doc = plan.documents.find((x) => x.position === p.position)!;
@@ -213,25 +202,17 @@ interface AckArgs {
   plan: FilingPlan;
   schoolName: string | null;
   receivedAt: Date;
-  messageRowId: number;
 }
 
-async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<EnqueuedOutbox> {
+function acknowledgementRow(a: AckArgs, facts: AcknowledgementFacts): Omit<NewOutboxMail, "relatedMessageId"> {
   const settings = a.ctx.acknowledgements;
   const to = a.plan.replyAddress;
-  // The cap's count and what the school still owes, read in one round trip after the cap's lock.
-  const { sentInReceivedHour: sentLastHour, owed } = await acknowledgementFacts(tx, {
-    toAddress: to,
-    receivedAt: a.receivedAt,
-    campaignId: a.campaignId,
-    schoolId: a.plan.attribution.schoolId,
-  });
   const suppressed = ackSuppression({
     enabled: settings.enabled,
     autoReply: a.plan.autoReply,
     senderOnRoster: a.plan.senderOnRoster || a.plan.attribution.attributedBy === "qq",
     allowUnknownSenders: settings.allow_unknown_senders,
-    sentToAddressLastHour: sentLastHour,
+    sentToAddressLastHour: facts.sentInReceivedHour,
     maxPerSenderPerHour: settings.max_per_sender_per_hour,
     toAddress: to,
   });
@@ -251,10 +232,10 @@ async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<EnqueuedO
       };
     }),
     findings: a.plan.findings.filter((f) => f.position === null),
-    owed,
+    owed: facts.owed,
   });
   const fromDomain = (a.ctx.smtp.from_address ?? a.ctx.smtp.user).split("@")[1] ?? "baosong.local";
-  return enqueueOutbox(tx, {
+  return {
     campaignId: a.campaignId,
     kind: "ack",
     dedupeKey: `ack:${a.data.mailboxId}:${a.data.rawSha256}`,
@@ -265,9 +246,8 @@ async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<EnqueuedO
     ourMessageId: `ack-${a.data.rawSha256.slice(0, 24)}.${a.data.mailboxId}@${fromDomain}`,
     inReplyTo: a.plan.messageId,
     references: [...a.mail.references, a.plan.messageId],
-    relatedMessageId: a.messageRowId,
     schoolId: a.plan.attribution.schoolId,
     status: suppressed ? "suppressed" : "queued",
     suppressedReason: suppressed,
-  });
+  };
 }

@@ -1,7 +1,6 @@
-import { sql, type SQL } from "drizzle-orm";
 import type { OwedItem } from "@baosong/core";
-import { owedRequirementsJsonSql } from "./filings.repository.ts";
-import type { Executor } from "../client.ts";
+import { prepared } from "../client.ts";
+import type pg from "pg";
 
 /*
  * The hourly 回执 cap, counted by the mails' received time (a backlog replayed days later is
@@ -18,37 +17,43 @@ export interface AcknowledgementFacts {
   owed: OwedItem[];
 }
 
+export interface AcknowledgementFactsRequest {
+  toAddress: string | null;
+  receivedAt: Date;
+  campaignId: number;
+  schoolId: number | null;
+  /** Kinds this very mail delivers: not owed any more once it is filed. */
+  delivering: ReadonlySet<string>;
+}
+
 /**
- * The cap's count and what the school still owes (requirements with a single deadline it has
- * delivered nothing of), in one round trip for the filing of a mail: the cap's lock first (its
- * own statement, so the count that follows sees what the lock's previous holder committed),
- * then both reads in one statement. Call inside the filing transaction: the lock is held until
- * it commits.
+ * The cap's count and what the school still owes (requirements with a single deadline of a kind
+ * it has delivered nothing of), in one round trip for the filing of a mail: the database
+ * function baosong_ack_cap_count takes the cap's lock, then counts in a statement of its own (so
+ * it sees what the lock's previous holder committed). Call on the filing transaction's
+ * connection: the lock is held until it commits.
  */
-export async function acknowledgementFacts(
-  tx: Executor,
-  r: { toAddress: string | null; receivedAt: Date; campaignId: number; schoolId: number | null },
-): Promise<AcknowledgementFacts> {
+export async function acknowledgementFacts(client: pg.ClientBase, r: AcknowledgementFactsRequest): Promise<AcknowledgementFacts> {
   const to = r.toAddress?.trim().toLowerCase() || null;
-  if (to) await lockAckCap(tx, to);
   if (!to && r.schoolId === null) return { sentInReceivedHour: 0, owed: [] };
-  const sent = to ? acksInHourSql(to, r.receivedAt) : sql`0`;
-  const owed = r.schoolId === null ? sql`'[]'::json` : owedRequirementsJsonSql(r.campaignId, r.schoolId);
-  const { rows } = await tx.execute<{ sent: number; owed: { title: string; dueAt: string }[] }>(sql`select ${sent} as sent, ${owed} as owed`);
+  const { rows } = await client.query<{ sent: number; owed: { kind: string; title: string; dueAt: string }[] }>(
+    prepared(client, "ack_facts", ACK_FACTS, [to, r.receivedAt, r.campaignId, r.schoolId]),
+  );
   const row = rows[0]!;
-  return { sentInReceivedHour: row.sent, owed: row.owed.map((o) => ({ title: o.title, dueAt: new Date(o.dueAt) })) };
+  return {
+    sentInReceivedHour: row.sent,
+    owed: row.owed.filter((o) => !r.delivering.has(o.kind)).map((o) => ({ title: o.title, dueAt: new Date(o.dueAt) })),
+  };
 }
 
-function lockAckCap(tx: Executor, to: string) {
-  return tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`ack-cap:${to}`}, 0))`);
-}
-
-/** The acks to `to` counted for the clock hour (UTC) of `receivedAt`, as a scalar subquery. */
-function acksInHourSql(to: string, receivedAt: Date): SQL {
-  const at = receivedAt.toISOString();
-  return sql`(select count(*)::int
-    from outbox o join messages m on m.id = o.related_message_id
-    where o.kind = 'ack' and o.status <> 'suppressed' and lower(o.to_address) = ${to}
-      and m.received_at >= date_trunc('hour', ${at}::timestamptz at time zone 'UTC') at time zone 'UTC'
-      and m.received_at < (date_trunc('hour', ${at}::timestamptz at time zone 'UTC') at time zone 'UTC') + interval '1 hour')`;
-}
+// A file that could not be opened was not delivered: the 回执 asks for it again.
+const ACK_FACTS = `select
+  case when $1::text is null then 0 else baosong_ack_cap_count($1, $2) end as sent,
+  case when $4::int is null then '[]'::json else (
+    select coalesce(json_agg(json_build_object('kind', r.kind, 'title', r.title, 'dueAt', r.due_at) order by r.due_at), '[]'::json)
+    from requirements r
+    where r.campaign_id = $3 and r.active and r.due_at is not null
+      and r.kind not in (
+        select distinct d.kind from documents d join messages m on m.id = d.message_id
+        where m.campaign_id = $3 and m.school_id = $4 and d.parse_status <> 'unreadable')
+  ) end as owed`;

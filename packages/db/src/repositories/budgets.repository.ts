@@ -1,4 +1,4 @@
-import { sql, type SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { BudgetGrant, Budgets } from "@baosong/core";
 import { prepared, withConnection, type Database, type Executor } from "../client.ts";
 
@@ -55,16 +55,11 @@ export interface BudgetUse {
   files: number;
 }
 
-/** Records what the mail really stored, returning the rest of its grant to the sender. */
+/** Records what the mail really stored, returning the rest of its grant to the sender (the filing does it too: fileMessage). */
 export async function settleBudget(db: Executor, mailboxId: number, rawSha256: string, used: BudgetUse): Promise<void> {
-  await db.execute(settleBudgetSql(mailboxId, rawSha256, used, sql`true`));
-}
-
-/** `settleBudget` as a statement, applied only `when` holds: to run inside another statement (a CTE of the filing). */
-export function settleBudgetSql(mailboxId: number, rawSha256: string, used: BudgetUse, when: SQL): SQL {
-  return sql`update budget_grants
+  await db.execute(sql`update budget_grants
     set used_attachment_bytes = ${used.attachmentBytes}, used_archive_bytes = ${used.archiveBytes}, used_files = ${used.files}
-    where mailbox_id = ${mailboxId} and raw_sha256 = ${rawSha256} and ${when}`;
+    where mailbox_id = ${mailboxId} and raw_sha256 = ${rawSha256}`);
 }
 
 /** A budget_grants row's grant columns as node-pg gives them (bigint as text). */
