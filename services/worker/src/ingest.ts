@@ -9,8 +9,9 @@ import {
   type Campaign,
   type DocumentKind,
   type FilingPlan,
+  type OwedItem,
 } from "@baosong/core";
-import { fileMessage, formRows, loadCampaignContext, type AcknowledgementFacts, type Database, type NewDocument, type NewOutboxMail } from "@baosong/db";
+import { fileMessage, formRows, loadCampaignContext, type Database, type Filing, type NewDocument, type NewOutboxMail } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
 import { verifySender, type DNSResolver, type ReadMessage } from "@baosong/mail";
 import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
@@ -75,7 +76,7 @@ export async function fileIngest(
   const schoolName = ctx.roster.find((s) => s.id === plan.attribution.schoolId)?.name ?? null;
   const documents = [...mail.parts.map((p) => documentRow(p, plan)), ...(await bodyDocument(d.blobs, plan))];
 
-  // One statement files it all, the 回执 included (composed from what the cap's lock lets it read).
+  // One statement files it all, the 回执 included.
   const ack: AckArgs = { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt };
   const result = await fileMessage(
     d.db,
@@ -85,10 +86,7 @@ export async function fileIngest(
       findings: plan.findings,
       largeAttachments: plan.largeAttachments,
       forms: formRows({ campaignId: ctx.id, schoolId: plan.attribution.schoolId, submittedAt: receivedAt }, [...plan.documents, ...bodyReport(plan)]),
-      acknowledgement: {
-        facts: { toAddress: plan.replyAddress, receivedAt, campaignId: ctx.id, schoolId: plan.attribution.schoolId },
-        compose: (facts) => acknowledgementRow(ack, facts),
-      },
+      acknowledgement: acknowledgement(ack),
       budgetUse: used,
     },
     { replace },
@@ -204,18 +202,31 @@ interface AckArgs {
   receivedAt: Date;
 }
 
-function acknowledgementRow(a: AckArgs, facts: AcknowledgementFacts): Omit<NewOutboxMail, "relatedMessageId"> {
+/**
+ * The 回执 of a mail: its words need what the school still owes; whether it goes out is decided
+ * here, but for the hourly cap, which the filing statement counts under its lock.
+ */
+function acknowledgement(a: AckArgs): NonNullable<Filing["acknowledgement"]> {
   const settings = a.ctx.acknowledgements;
   const to = a.plan.replyAddress;
+  const schoolId = a.plan.attribution.schoolId;
   const suppressed = ackSuppression({
     enabled: settings.enabled,
     autoReply: a.plan.autoReply,
     senderOnRoster: a.plan.senderOnRoster || a.plan.attribution.attributedBy === "qq",
     allowUnknownSenders: settings.allow_unknown_senders,
-    sentToAddressLastHour: facts.sentInReceivedHour,
+    sentToAddressLastHour: 0,
     maxPerSenderPerHour: settings.max_per_sender_per_hour,
     toAddress: to,
   });
+  return {
+    owedBy: schoolId === null ? null : { campaignId: a.campaignId, schoolId },
+    compose: (owed) => acknowledgementRow(a, owed, suppressed),
+    hourlyCap: suppressed || !to ? null : { toAddress: to, receivedAt: a.receivedAt, maxPerHour: settings.max_per_sender_per_hour },
+  };
+}
+
+function acknowledgementRow(a: AckArgs, owed: OwedItem[], suppressed: string | null): Omit<NewOutboxMail, "relatedMessageId"> {
   const mail = acknowledgementFor({
     campaign: a.ctx,
     schoolName: a.schoolName,
@@ -232,14 +243,14 @@ function acknowledgementRow(a: AckArgs, facts: AcknowledgementFacts): Omit<NewOu
       };
     }),
     findings: a.plan.findings.filter((f) => f.position === null),
-    owed: facts.owed,
+    owed,
   });
   const fromDomain = (a.ctx.smtp.from_address ?? a.ctx.smtp.user).split("@")[1] ?? "baosong.local";
   return {
     campaignId: a.campaignId,
     kind: "ack",
     dedupeKey: `ack:${a.data.mailboxId}:${a.data.rawSha256}`,
-    toAddress: to ?? "",
+    toAddress: a.plan.replyAddress ?? "",
     subject: mail.subject,
     textBody: mail.text,
     htmlBody: mail.html,

@@ -1,13 +1,13 @@
 import { getTableColumns, inArray, is, SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
-import type { Finding } from "@baosong/core";
+import type { Finding, OwedItem } from "@baosong/core";
 import type pg from "pg";
 import { prepared, withConnection, type Database, type Executor } from "../client.ts";
 import { schools } from "../schema/campaigns.ts";
 import { featuredActivities, infoForms, reports, statsForms } from "../schema/forms.ts";
 import { documents, findings, largeAttachments, messages, outbox } from "../schema/messages.ts";
 import { withoutNul } from "../pg-text.ts";
-import { acknowledgementFacts, type AcknowledgementFacts, type AcknowledgementFactsRequest } from "./ack-cap.repository.ts";
+import { HOURLY_CAP_REASON, hourlyCapValues, OVER_HOURLY_CAP_SQL, owedRequirements, type HourlyCap } from "./ack-cap.repository.ts";
 import type { BudgetUse } from "./budgets.repository.ts";
 import type { FormRows } from "./forms.repository.ts";
 import type { NewOutboxMail } from "./outbox.repository.ts";
@@ -24,10 +24,12 @@ export interface Filing {
   findings: readonly NewFinding[];
   largeAttachments: readonly NewLargeAttachment[];
   forms?: FormRows;
-  /** The 回执, composed from what the database knows once the cap's lock is held. */
   acknowledgement?: {
-    facts: Omit<AcknowledgementFactsRequest, "delivering">;
-    compose(facts: AcknowledgementFacts): Omit<NewOutboxMail, "relatedMessageId">;
+    /** The school whose owed list the 回执 carries (null: a mail of no known school). */
+    owedBy: { campaignId: number; schoolId: number } | null;
+    compose(owed: OwedItem[]): Omit<NewOutboxMail, "relatedMessageId">;
+    /** Set for a 回执 that only the hourly cap could still hold back: the filing statement counts under the cap's lock. */
+    hourlyCap: HourlyCap | null;
   };
   /** What the mail stored: its budget grant is settled with the message row, only for a new filing. */
   budgetUse?: BudgetUse;
@@ -43,13 +45,13 @@ export interface FilingResult {
 
 /**
  * Files a message with its documents, findings, large-attachment links, forms, budget
- * settlement and 回执 in one statement. The unique (mailbox_id, raw_sha256) makes a second run a
- * no-op that returns the first filing. A transaction is opened only where a lock must outlast a
- * statement: the 回执 cap's (its count is read before the 回执 is composed) and `replace`.
+ * settlement and 回执 in one statement (after one read of what the school still owes, for the
+ * 回执's text). The unique (mailbox_id, raw_sha256) makes a second run a no-op that returns the
+ * first filing. Only `replace` needs a transaction around more than one statement.
  */
 export function fileMessage(db: Database, filing: Filing, options: { replace?: boolean } = {}): Promise<FilingResult> {
   const f = withoutNul(filing);
-  const inTransaction = !!options.replace || !!f.acknowledgement?.facts.toAddress?.trim();
+  const inTransaction = !!options.replace;
   return withConnection(db, async (client) => {
     if (inTransaction) await client.query("begin");
     try {
@@ -67,10 +69,11 @@ async function fileOn(client: pg.ClientBase, f: Filing, replace: boolean): Promi
   const answered = replace ? await removeFiling(client, f.message.mailboxId, f.message.rawSha256) : [];
   let ack: Record<string, unknown> | null = null;
   if (f.acknowledgement) {
+    const owedBy = f.acknowledgement.owedBy;
     // This mail's own files count as delivered (unreadable ones do not): they are filed with the 回执.
     const delivering = new Set(f.documents.filter((d) => d.parseStatus !== "unreadable").map((d) => d.kind ?? "other"));
-    const facts = await acknowledgementFacts(client, { ...f.acknowledgement.facts, delivering });
-    const mail = f.acknowledgement.compose(facts);
+    const owed = owedBy ? await owedRequirements(client, { ...owedBy, delivering }) : [];
+    const mail = f.acknowledgement.compose(owed);
     ack = record(OUTBOX, withoutNul({ ...mail, status: mail.status ?? "queued" }));
   }
   const forms = f.forms ?? { info: [], stats: [], featured: [], reports: [] };
@@ -89,6 +92,7 @@ async function fileOn(client: pg.ClientBase, f: Filing, replace: boolean): Promi
       used?.attachmentBytes ?? null,
       used?.archiveBytes ?? null,
       used?.files ?? null,
+      ...hourlyCapValues(f.acknowledgement?.hourlyCap ?? null),
     ]),
   );
   // A filing committed by another worker after this statement began is not in its snapshot.
@@ -195,7 +199,13 @@ function positioned(w: Written, row: object & { position: number }): Record<stri
 }
 
 const names = (w: Written) => w.columns.map(([, c]) => `"${c.name}"`).join(", ");
-const fromRow = (w: Written) => w.columns.map(([, c]) => `r."${c.name}"`).join(", ");
+const fromRow = (w: Written, instead: Record<string, string> = {}) => w.columns.map(([, c]) => instead[c.name] ?? `r."${c.name}"`).join(", ");
+
+/** A 回执 over the hourly cap is filed suppressed. */
+const CAPPED = {
+  status: `case when c.capped then 'suppressed' else r.status end`,
+  suppressed_reason: `case when c.capped then '${HOURLY_CAP_REASON}' else r.suppressed_reason end`,
+};
 
 /** Rows of `w` from the JSON array `param`, each joined to the message filed (and its document, by position). */
 function insertRows(w: Written, param: string, document: "none" | "optional" | "required", returning = ""): string {
@@ -230,7 +240,8 @@ const FILE_MESSAGE = `with filed as (
   reported as (${insertRows(REPORTS, "$8", "required")}),
   ack as (
     insert into outbox (${names(OUTBOX)}, related_message_id)
-    select ${fromRow(OUTBOX)}, f.id from jsonb_populate_record(null::outbox, $9::jsonb) r cross join filed f
+    select ${fromRow(OUTBOX, CAPPED)}, f.id
+    from jsonb_populate_record(null::outbox, $9::jsonb) r cross join filed f cross join lateral (select ${OVER_HOURLY_CAP_SQL} as capped) c
     where $9::jsonb is not null
     on conflict (dedupe_key) do nothing
     returning id, status

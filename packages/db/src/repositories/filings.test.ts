@@ -70,14 +70,15 @@ describe("fileMessage", () => {
         reports: [],
       },
       acknowledgement: {
-        facts: { toAddress: "YM@example.cn", receivedAt, campaignId, schoolId },
-        compose: (facts) => ({
+        owedBy: { campaignId, schoolId },
+        hourlyCap: { toAddress: "YM@example.cn ", receivedAt, maxPerHour: 2 },
+        compose: (owed) => ({
           campaignId,
           kind: "ack",
           dedupeKey: `ack:${mailboxId}:${rawSha256}`,
           toAddress: "ym@example.cn",
           subject: "回执",
-          textBody: `已收到；尚欠：${facts.owed.map((o) => o.title).join("、")}；本小时已回 ${facts.sentInReceivedHour}`,
+          textBody: `已收到；尚欠：${owed.map((o) => o.title).join("、")}`,
           ourMessageId: `ack-${n}@example.cn`,
           schoolId,
         }),
@@ -107,7 +108,7 @@ describe("fileMessage", () => {
     expect(ack.rows).toEqual([
       {
         id: String(first.acknowledgement!.id),
-        text_body: "已收到；尚欠：信息采集表；本小时已回 0",
+        text_body: "已收到；尚欠：信息采集表",
         related_message_id: String(first.messageRowId),
         attempts: 0,
       },
@@ -117,6 +118,14 @@ describe("fileMessage", () => {
     expect(again).toEqual({ ...first, created: false });
     expect((await t.pool.query("select count(*)::int as n from documents")).rows[0].n).toBe(2);
     expect((await t.pool.query("select count(*)::int as n from outbox")).rows[0].n).toBe(1);
+  });
+
+  it("files a 回执 past the hourly cap of its address suppressed", async () => {
+    const second = await fileMessage(t.db, filing(3, "补充材料"));
+    const third = await fileMessage(t.db, filing(4, "再补充"));
+    expect([second.acknowledgement?.status, third.acknowledgement?.status]).toEqual(["queued", "suppressed"]);
+    const { rows } = await t.pool.query("select suppressed_reason from outbox where id = $1", [third.acknowledgement!.id]);
+    expect(rows).toEqual([{ suppressed_reason: "hourly_cap" }]);
   });
 
   it("files text cut inside an emoji or holding a NUL, with U+FFFD in their place", async () => {
