@@ -128,6 +128,31 @@ describe("fileMessage", () => {
     expect(rows).toEqual([{ suppressed_reason: "hourly_cap" }]);
   });
 
+  it("files a mail it could not read with its columns' defaults and no 回执", async () => {
+    const rawSha256 = "f".repeat(64);
+    const filed = await fileMessage(t.db, {
+      message: {
+        campaignId,
+        mailboxId,
+        rawSha256,
+        rawKey: `sha256:${rawSha256}`,
+        messageId: "unread@baosong.invalid",
+        receivedAt: new Date(),
+        sizeBytes: 1,
+        status: "failed",
+      },
+      documents: [],
+      findings: [{ severity: "error", code: "mail_unreadable", field: null, message: "系统未能读取这封邮件", position: null }],
+      largeAttachments: [],
+    });
+    expect(filed).toMatchObject({ created: true, acknowledgement: null });
+    const { rows } = await t.pool.query(
+      "select attributed_by, auth, auto_reply, school_id, filed_at is not null as dated, (select code from findings where message_id = m.id) as code from messages m where id = $1",
+      [filed.messageRowId],
+    );
+    expect(rows).toEqual([{ attributed_by: "none", auth: "none", auto_reply: false, school_id: null, dated: true, code: "mail_unreadable" }]);
+  });
+
   it("files text cut inside an emoji or holding a NUL, with U+FFFD in their place", async () => {
     const filed = await fileMessage(t.db, filing(2, `${"活动🎉".slice(0, 3)}\u0000完`));
     const { rows } = await t.pool.query("select subject from messages where id = $1", [filed.messageRowId]);
