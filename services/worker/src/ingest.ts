@@ -103,7 +103,7 @@ export async function fileIngest(
     attributedBy: plan.attribution.attributedBy,
     parts: mail.parts.length,
   });
-  return result;
+  return { messageRowId: result.messageRowId, created: result.created };
 }
 
 type DocumentRow = NewDocument;
