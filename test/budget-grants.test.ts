@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { budgetsSchema } from "@baosong/core";
+import { budgetsSchema, grantFor } from "@baosong/core";
 import { grantBudget, settleBudget } from "@baosong/db";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { applyTestCampaign } from "./support/campaign.ts";
@@ -43,6 +43,26 @@ describe("budget grants", () => {
     await settleBudget(t.db, mailboxId, request(10).rawSha256, { attachmentBytes: MiB, archiveBytes: 2 * MiB, files: 3 });
     expect((await grantBudget(t.db, request(11, "rczj@example.cn"))).archiveBytes).toBe(8 * MiB);
     expect((await grantBudget(t.db, request(12, "rczj@example.cn"))).archiveBytes).toBe(2 * MiB);
+  });
+
+  it("grant what grantFor allows: the mail's budget, cut to the sender's rest and to the raw size's bound", async () => {
+    const sender = "cq-dazu@example.cn";
+    const asked = [
+      { n: 30, mailBytes: undefined },
+      { n: 31, mailBytes: 3 * MiB },
+      { n: 32, mailBytes: 40 * MiB },
+      { n: 33, mailBytes: undefined },
+      { n: 34, mailBytes: undefined },
+    ];
+    const used = { attachment_bytes: 0, archive_bytes: 0, files: 0 };
+    for (const { n, mailBytes } of asked) {
+      const grant = await grantBudget(t.db, { ...request(n, sender), mailBytes });
+      expect(grant).toEqual(grantFor(budgets, used, mailBytes));
+      used.attachment_bytes += grant.attachmentBytes;
+      used.archive_bytes += grant.archiveBytes;
+      used.files += grant.files;
+    }
+    expect(used).toEqual({ attachment_bytes: 64 * MiB, archive_bytes: 12 * MiB, files: 200 });
   });
 
   it("count only mails received within the window", async () => {

@@ -127,6 +127,7 @@ describe("the ingest worker", () => {
     const process = createIngestProcessor({ db: t.db, blobs, queues, logger });
     const again = await runOnce(process, data);
     expect(again.created).toBe(false);
+    expect(again.messageRowId).toBe(Number((await t.pool.query("select id from messages")).rows[0].id));
     expect((await t.pool.query("select count(*)::int as n from messages")).rows[0].n).toBe(1);
     expect((await t.pool.query("select count(*)::int as n from documents")).rows[0].n).toBe(2);
     expect((await t.pool.query("select count(*)::int as n from outbox")).rows[0].n).toBe(1);

@@ -1,11 +1,12 @@
 import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from "drizzle-orm/node-postgres";
 import type { PgTransaction } from "drizzle-orm/pg-core";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import * as schema from "./schema/index.ts";
 
 export type Schema = typeof schema;
-export type Database = NodePgDatabase<Schema>;
+export type Database = NodePgDatabase<Schema> & { $client: pg.Pool };
 export type Transaction = PgTransaction<NodePgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 /** Either the database or an open transaction: repositories accept both. */
 export type Executor = Database | Transaction;
@@ -40,4 +41,27 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
   pool.on("connect", (client) => client.on("error", onError));
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };
+}
+
+/** A connection of the database's pool for the span of `use`: for statements run without drizzle. */
+export async function withConnection<T>(db: Database, use: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await db.$client.connect();
+  try {
+    return await use(client);
+  } finally {
+    client.release();
+  }
+}
+
+const tags = new WeakMap<pg.ClientBase, string>();
+
+/**
+ * A named prepared statement: Postgres parses and plans its fixed text once per connection.
+ * The name is the connection's own, because the embedded PGlite serves every client in one
+ * session, where two clients preparing one name would collide.
+ */
+export function prepared(client: pg.ClientBase, name: string, text: string, values: unknown[]): pg.QueryConfig {
+  let tag = tags.get(client);
+  if (!tag) tags.set(client, (tag = randomBytes(6).toString("hex")));
+  return { name: `${name}_${tag}`, text, values };
 }

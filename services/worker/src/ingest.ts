@@ -9,18 +9,9 @@ import {
   type Campaign,
   type DocumentKind,
   type FilingPlan,
+  type OwedItem,
 } from "@baosong/core";
-import {
-  acknowledgementFacts,
-  acknowledgementOf,
-  enqueueOutbox,
-  fileMessage,
-  loadCampaignContext,
-  saveForms,
-  type Database,
-  type EnqueuedOutbox,
-  type Executor,
-} from "@baosong/db";
+import { fileMessage, formRows, loadCampaignContext, type Database, type Filing, type NewDocument, type NewOutboxMail } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
 import { verifySender, type DNSResolver, type ReadMessage } from "@baosong/mail";
 import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
@@ -85,29 +76,25 @@ export async function fileIngest(
   const schoolName = ctx.roster.find((s) => s.id === plan.attribution.schoolId)?.name ?? null;
   const documents = [...mail.parts.map((p) => documentRow(p, plan)), ...(await bodyDocument(d.blobs, plan))];
 
-  let queued = null as EnqueuedOutbox | null;
+  // One statement files it all, the 回执 included.
+  const ack: AckArgs = { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt };
   const result = await fileMessage(
     d.db,
-    messageRow(data, mail, plan, receivedAt),
-    documents,
-    plan.findings,
-    plan.largeAttachments,
-    async (tx, messageRowId, documentIds) => {
-      await saveForms(
-        tx,
-        { campaignId: ctx.id, messageId: messageRowId, schoolId: plan.attribution.schoolId, submittedAt: receivedAt },
-        [...plan.documents, ...bodyReport(plan)],
-        documentIds,
-      );
-      queued = await queueAcknowledgement(tx, { ctx: ctx.campaign, documents, campaignId: ctx.id, data, mail, plan, schoolName, receivedAt, messageRowId });
+    {
+      message: messageRow(data, mail, plan, receivedAt),
+      documents,
+      findings: plan.findings,
+      largeAttachments: plan.largeAttachments,
+      forms: formRows({ campaignId: ctx.id, schoolId: plan.attribution.schoolId, submittedAt: receivedAt }, [...plan.documents, ...bodyReport(plan)]),
+      acknowledgement: acknowledgement(ack),
+      budgetUse: used,
     },
-    // The budget grant is settled with the message row, in the same statement.
-    { replace, budgetUse: used },
+    { replace },
   );
 
-  // A new filing knows its 回执 from the transaction; a repeated job looks it up.
-  const ack = result.created ? queued : await acknowledgementOf(d.db, result.messageRowId);
-  if (ack?.status === "queued") await d.queues.add("mail.send", { outboxId: ack.id }, jobIds.send({ outboxId: ack.id }));
+  // A repeated job gets the first filing's 回执: its send job id is the same, so it is sent once.
+  const queued = result.acknowledgement;
+  if (queued?.status === "queued") await d.queues.add("mail.send", { outboxId: queued.id }, jobIds.send({ outboxId: queued.id }));
   log.info({
     msg: result.created ? "mail filed" : "mail already filed",
     action: "mail.ingest",
@@ -116,10 +103,10 @@ export async function fileIngest(
     attributedBy: plan.attribution.attributedBy,
     parts: mail.parts.length,
   });
-  return result;
+  return { messageRowId: result.messageRowId, created: result.created };
 }
 
-type DocumentRow = Parameters<typeof fileMessage>[2][number];
+type DocumentRow = NewDocument;
 
 function documentRow(p: ReadMessage["parts"][number], plan: FilingPlan): DocumentRow {
   const doc = plan.documents.find((x) => x.position === p.position)!;
@@ -213,28 +200,33 @@ interface AckArgs {
   plan: FilingPlan;
   schoolName: string | null;
   receivedAt: Date;
-  messageRowId: number;
 }
 
-async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<EnqueuedOutbox> {
+/**
+ * The 回执 of a mail: its words need what the school still owes; whether it goes out is decided
+ * here, but for the hourly cap, which the filing statement counts under its lock.
+ */
+function acknowledgement(a: AckArgs): NonNullable<Filing["acknowledgement"]> {
   const settings = a.ctx.acknowledgements;
   const to = a.plan.replyAddress;
-  // The cap's count and what the school still owes, read in one round trip after the cap's lock.
-  const { sentInReceivedHour: sentLastHour, owed } = await acknowledgementFacts(tx, {
-    toAddress: to,
-    receivedAt: a.receivedAt,
-    campaignId: a.campaignId,
-    schoolId: a.plan.attribution.schoolId,
-  });
+  const schoolId = a.plan.attribution.schoolId;
   const suppressed = ackSuppression({
     enabled: settings.enabled,
     autoReply: a.plan.autoReply,
     senderOnRoster: a.plan.senderOnRoster || a.plan.attribution.attributedBy === "qq",
     allowUnknownSenders: settings.allow_unknown_senders,
-    sentToAddressLastHour: sentLastHour,
+    sentToAddressLastHour: 0,
     maxPerSenderPerHour: settings.max_per_sender_per_hour,
     toAddress: to,
   });
+  return {
+    owedBy: schoolId === null ? null : { campaignId: a.campaignId, schoolId },
+    compose: (owed) => acknowledgementRow(a, owed, suppressed),
+    hourlyCap: suppressed || !to ? null : { toAddress: to, receivedAt: a.receivedAt, maxPerHour: settings.max_per_sender_per_hour },
+  };
+}
+
+function acknowledgementRow(a: AckArgs, owed: OwedItem[], suppressed: string | null): Omit<NewOutboxMail, "relatedMessageId"> {
   const mail = acknowledgementFor({
     campaign: a.ctx,
     schoolName: a.schoolName,
@@ -254,20 +246,19 @@ async function queueAcknowledgement(tx: Executor, a: AckArgs): Promise<EnqueuedO
     owed,
   });
   const fromDomain = (a.ctx.smtp.from_address ?? a.ctx.smtp.user).split("@")[1] ?? "baosong.local";
-  return enqueueOutbox(tx, {
+  return {
     campaignId: a.campaignId,
     kind: "ack",
     dedupeKey: `ack:${a.data.mailboxId}:${a.data.rawSha256}`,
-    toAddress: to ?? "",
+    toAddress: a.plan.replyAddress ?? "",
     subject: mail.subject,
     textBody: mail.text,
     htmlBody: mail.html,
     ourMessageId: `ack-${a.data.rawSha256.slice(0, 24)}.${a.data.mailboxId}@${fromDomain}`,
     inReplyTo: a.plan.messageId,
     references: [...a.mail.references, a.plan.messageId],
-    relatedMessageId: a.messageRowId,
     schoolId: a.plan.attribution.schoolId,
     status: suppressed ? "suppressed" : "queued",
     suppressedReason: suppressed,
-  });
+  };
 }

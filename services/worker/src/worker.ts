@@ -88,9 +88,8 @@ export function workerConcurrency(parserThreads: number): number {
 /** SPEC §8: every mail gets a terminal state. A mail that could not be filed is kept as `failed`. */
 async function recordUnfiled(db: Database, job: Job): Promise<void> {
   const data = jobs["mail.ingest"].schema.parse(job.data);
-  await fileMessage(
-    db,
-    {
+  await fileMessage(db, {
+    message: {
       campaignId: data.campaignId,
       mailboxId: data.mailboxId,
       rawSha256: data.rawSha256,
@@ -100,9 +99,8 @@ async function recordUnfiled(db: Database, job: Job): Promise<void> {
       sizeBytes: data.sizeBytes,
       status: "failed",
     },
-    [],
-    [{ ...finding("error", "mail_unreadable", "系统未能读取这封邮件，已原样保存，管理员会人工处理。", null), position: null }],
-    [],
-    async () => undefined,
-  );
+    documents: [],
+    findings: [{ ...finding("error", "mail_unreadable", "系统未能读取这封邮件，已原样保存，管理员会人工处理。", null), position: null }],
+    largeAttachments: [],
+  });
 }

@@ -1,54 +1,56 @@
-import { sql, type SQL } from "drizzle-orm";
 import type { OwedItem } from "@baosong/core";
-import { owedRequirementsJsonSql } from "./filings.repository.ts";
-import type { Executor } from "../client.ts";
+import type pg from "pg";
+import { prepared } from "../client.ts";
 
 /*
  * The hourly 回执 cap, counted by the mails' received time (a backlog replayed days later is
- * judged by when each mail arrived, not when it was processed) and atomically: the
- * transaction that files a mail takes a lock per recipient address before counting, so a
- * second worker filing a mail for the same address waits for the first to commit and then
- * counts its 回执 too. Hours are clock hours of the received time (UTC hours; every campaign
- * time zone we serve is a whole hour away from UTC).
+ * judged by when each mail arrived, not when it was processed) and atomically: the statement
+ * that files a mail takes a lock per recipient address before counting (the database function
+ * baosong_ack_cap_count), so a second worker filing a mail for the same address waits for the
+ * first to commit and then counts its 回执 too. Hours are clock hours of the received time (UTC
+ * hours; every campaign time zone we serve is a whole hour away from UTC).
  */
 
-/** What a mail's 回执 needs from the database: the acks already counted against its cap, and what its school still owes. */
-export interface AcknowledgementFacts {
-  sentInReceivedHour: number;
-  owed: OwedItem[];
+/** A 回执 that nothing else suppresses goes out unless its address reached the cap in the mail's received hour. */
+export interface HourlyCap {
+  toAddress: string;
+  receivedAt: Date;
+  maxPerHour: number;
 }
+
+/** The suppressed reason of a 回执 over the cap (ackSuppression's). */
+export const HOURLY_CAP_REASON = "hourly_cap";
 
 /**
- * The cap's count and what the school still owes (requirements with a single deadline it has
- * delivered nothing of), in one round trip for the filing of a mail: the cap's lock first (its
- * own statement, so the count that follows sees what the lock's previous holder committed),
- * then both reads in one statement. Call inside the filing transaction: the lock is held until
- * it commits.
+ * Whether the 回执 is over the cap, for the filing statement ($13 the cap, $14 the address, $15
+ * the received time): the lock is held until that statement's transaction commits, with the
+ * 回执 in the outbox. The count is the function's own statement, after the lock, so it sees what
+ * the lock's previous holder committed (READ COMMITTED: a fresh snapshot per statement).
  */
-export async function acknowledgementFacts(
-  tx: Executor,
-  r: { toAddress: string | null; receivedAt: Date; campaignId: number; schoolId: number | null },
-): Promise<AcknowledgementFacts> {
-  const to = r.toAddress?.trim().toLowerCase() || null;
-  if (to) await lockAckCap(tx, to);
-  if (!to && r.schoolId === null) return { sentInReceivedHour: 0, owed: [] };
-  const sent = to ? acksInHourSql(to, r.receivedAt) : sql`0`;
-  const owed = r.schoolId === null ? sql`'[]'::json` : owedRequirementsJsonSql(r.campaignId, r.schoolId);
-  const { rows } = await tx.execute<{ sent: number; owed: { title: string; dueAt: string }[] }>(sql`select ${sent} as sent, ${owed} as owed`);
-  const row = rows[0]!;
-  return { sentInReceivedHour: row.sent, owed: row.owed.map((o) => ({ title: o.title, dueAt: new Date(o.dueAt) })) };
+export const OVER_HOURLY_CAP_SQL = "($13::int is not null and baosong_ack_cap_count($14::text, $15::timestamptz) >= $13::int)";
+
+export function hourlyCapValues(cap: HourlyCap | null): [number | null, string | null, Date | null] {
+  return cap ? [cap.maxPerHour, cap.toAddress.trim().toLowerCase(), cap.receivedAt] : [null, null, null];
 }
 
-function lockAckCap(tx: Executor, to: string) {
-  return tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`ack-cap:${to}`}, 0))`);
+export interface OwedRequest {
+  campaignId: number;
+  schoolId: number;
+  /** Kinds this very mail delivers: not owed any more once it is filed. */
+  delivering: ReadonlySet<string>;
 }
 
-/** The acks to `to` counted for the clock hour (UTC) of `receivedAt`, as a scalar subquery. */
-function acksInHourSql(to: string, receivedAt: Date): SQL {
-  const at = receivedAt.toISOString();
-  return sql`(select count(*)::int
-    from outbox o join messages m on m.id = o.related_message_id
-    where o.kind = 'ack' and o.status <> 'suppressed' and lower(o.to_address) = ${to}
-      and m.received_at >= date_trunc('hour', ${at}::timestamptz at time zone 'UTC') at time zone 'UTC'
-      and m.received_at < (date_trunc('hour', ${at}::timestamptz at time zone 'UTC') at time zone 'UTC') + interval '1 hour')`;
+/** What a 回执 lists as still owed: requirements with a single deadline of a kind the school has delivered nothing of, by due time. */
+export async function owedRequirements(client: pg.ClientBase, r: OwedRequest): Promise<OwedItem[]> {
+  const { rows } = await client.query<{ kind: string; title: string; due_at: Date }>(prepared(client, "owed", OWED, [r.campaignId, r.schoolId]));
+  return rows.filter((o) => !r.delivering.has(o.kind)).map((o) => ({ title: o.title, dueAt: o.due_at }));
 }
+
+// Daily items are the reminders' business. A file that could not be opened was not delivered:
+// the 回执 asks for it again.
+const OWED = `select r.kind, r.title, r.due_at from requirements r
+  where r.campaign_id = $1 and r.active and r.due_at is not null
+    and r.kind not in (
+      select distinct d.kind from documents d join messages m on m.id = d.message_id
+      where m.campaign_id = $1 and m.school_id = $2 and d.parse_status <> 'unreadable')
+  order by r.due_at`;

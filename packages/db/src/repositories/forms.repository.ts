@@ -1,44 +1,40 @@
 import type { FiledDocument } from "@baosong/core";
-import type { Executor } from "../client.ts";
-import { featuredActivities, infoForms, reports, statsForms } from "../schema/forms.ts";
-import { withoutNul } from "../pg-text.ts";
+import type { featuredActivities, infoForms, reports, statsForms } from "../schema/forms.ts";
 
 export interface FormOwner {
   campaignId: number;
-  messageId: number;
   schoolId: number | null;
   submittedAt: Date;
 }
 
-type Rows<T extends { $inferInsert: unknown }> = T["$inferInsert"][];
+/** A form row before filing: its document is named by position, its message is the one filed with it. */
+type Row<T extends { $inferInsert: unknown }> = Omit<T["$inferInsert"], "messageId" | "documentId"> & { position: number };
+type Rows<T extends { $inferInsert: unknown }> = Row<T>[];
 
-/**
- * Stores what was read from each form and report document; every version is kept (SPEC §4).
- * One multi-row INSERT per kind of row, whatever the number of documents in the mail.
- */
-export async function saveForms(tx: Executor, owner: FormOwner, docs: readonly FiledDocument[], documentIds: ReadonlyMap<number, number>): Promise<void> {
-  const info: Rows<typeof infoForms> = [];
-  const stats: Rows<typeof statsForms> = [];
-  const featured: Rows<typeof featuredActivities> = [];
-  const reported: Rows<typeof reports> = [];
-  for (const d of withoutNul(docs)) {
-    const documentId = documentIds.get(d.position);
-    if (documentId === undefined) continue;
-    const base = { ...owner, documentId };
-    if (d.infoForm) info.push(infoFormRow(base, d.infoForm));
-    if (d.statsRows?.length) stats.push(...d.statsRows.map((f, rowIndex) => statsFormRow(base, f, rowIndex)));
-    if (d.featured?.length) featured.push(...d.featured.map((a) => featuredRow(base, a)));
-    if (d.report) reported.push(reportRow(base, d));
-  }
-  if (info.length) await tx.insert(infoForms).values(info);
-  if (stats.length) await tx.insert(statsForms).values(stats);
-  if (featured.length) await tx.insert(featuredActivities).values(featured);
-  if (reported.length) await tx.insert(reports).values(reported);
+/** What was read from a mail's form and report documents, one list per table; every version is kept (SPEC §4). */
+export interface FormRows {
+  info: Rows<typeof infoForms>;
+  stats: Rows<typeof statsForms>;
+  featured: Rows<typeof featuredActivities>;
+  reports: Rows<typeof reports>;
 }
 
-type RowBase = FormOwner & { documentId: number };
+/** The form rows of a mail's documents, filed with it (fileMessage) in the same statement. */
+export function formRows(owner: FormOwner, docs: readonly FiledDocument[]): FormRows {
+  const rows: FormRows = { info: [], stats: [], featured: [], reports: [] };
+  for (const d of docs) {
+    const base = { ...owner, position: d.position };
+    if (d.infoForm) rows.info.push(infoFormRow(base, d.infoForm));
+    if (d.statsRows?.length) rows.stats.push(...d.statsRows.map((f, rowIndex) => statsFormRow(base, f, rowIndex)));
+    if (d.featured?.length) rows.featured.push(...d.featured.map((a) => featuredRow(base, a)));
+    if (d.report) rows.reports.push(reportRow(base, d));
+  }
+  return rows;
+}
 
-function infoFormRow(base: RowBase, f: NonNullable<FiledDocument["infoForm"]>): Rows<typeof infoForms>[number] {
+type RowBase = FormOwner & { position: number };
+
+function infoFormRow(base: RowBase, f: NonNullable<FiledDocument["infoForm"]>): Row<typeof infoForms> {
   return {
     ...base,
     unitName: f.unit_name,
@@ -54,7 +50,7 @@ function infoFormRow(base: RowBase, f: NonNullable<FiledDocument["infoForm"]>): 
   };
 }
 
-function statsFormRow(base: RowBase, f: NonNullable<FiledDocument["statsRows"]>[number], rowIndex: number): Rows<typeof statsForms>[number] {
+function statsFormRow(base: RowBase, f: NonNullable<FiledDocument["statsRows"]>[number], rowIndex: number): Row<typeof statsForms> {
   return {
     ...base,
     rowIndex,
@@ -71,7 +67,7 @@ function statsFormRow(base: RowBase, f: NonNullable<FiledDocument["statsRows"]>[
   };
 }
 
-function featuredRow(base: RowBase, a: NonNullable<FiledDocument["featured"]>[number]): Rows<typeof featuredActivities>[number] {
+function featuredRow(base: RowBase, a: NonNullable<FiledDocument["featured"]>[number]): Row<typeof featuredActivities> {
   return {
     ...base,
     seq: a.seq,
@@ -85,7 +81,7 @@ function featuredRow(base: RowBase, a: NonNullable<FiledDocument["featured"]>[nu
   };
 }
 
-function reportRow(base: RowBase, d: FiledDocument): Rows<typeof reports>[number] {
+function reportRow(base: RowBase, d: FiledDocument): Row<typeof reports> {
   const r = d.report!;
   return {
     ...base,
