@@ -1,4 +1,3 @@
-import { Readable } from "node:stream";
 import type { Job } from "bullmq";
 import {
   ackSuppression,
@@ -12,7 +11,7 @@ import {
   type OwedItem,
 } from "@baosong/core";
 import { fileMessage, formRows, loadCampaignContext, type Database, type Filing, type NewDocument, type NewOutboxMail } from "@baosong/db";
-import type { BlobStore } from "@baosong/blobs";
+import { storeBytes, type BlobStore } from "@baosong/blobs";
 import { verifySender, type DNSResolver, type ReadMessage } from "@baosong/mail";
 import { jobIds, jobs, type IngestJob, type JobQueues } from "@baosong/queue";
 import { DocumentParser, type FileReadLimits } from "@baosong/documents";
@@ -138,7 +137,7 @@ function bodyReport(plan: FilingPlan): FilingPlan["documents"] {
 async function bodyDocument(blobs: BlobStore, plan: FilingPlan): Promise<DocumentRow[]> {
   const article = plan.bodyArticle;
   if (!article) return [];
-  const stored = await blobs.put(Readable.from([Buffer.from(article.text, "utf8")]));
+  const stored = await storeBytes(blobs, Buffer.from(article.text, "utf8"));
   return [
     {
       position: BODY_POSITION,
