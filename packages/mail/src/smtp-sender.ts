@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import type { SMTPPoolSentMessageInfo, SendMailOptions, Transporter } from "nodemailer";
+import type MimeNode from "nodemailer/lib/mime-node";
 import { BlobNotFoundError, type BlobStore } from "@baosong/blobs";
 import { gateMessage } from "./handover-gate.ts";
 import type { SmtpConfig } from "@baosong/core";
@@ -150,6 +151,81 @@ export async function composeMail(mail: OutgoingMail, smtp: SmtpConfig, blobs: B
   return { options, streams };
 }
 
+/**
+ * A mail without attachments is a few kilobytes: built into one buffer first, it reaches the
+ * socket in one write instead of one per MIME chunk (each a system call, the costly part of a
+ * 回执). nodemailer's composer decides every header, part and encoding, as the transport would.
+ */
+async function prebuilt(options: SendMailOptions): Promise<SendMailOptions> {
+  const { default: MailComposer } = await import("nodemailer/lib/mail-composer");
+  const raw = await buildMessage(new MailComposer(options).compile());
+  return { envelope: options.envelope, messageId: options.messageId, raw };
+}
+
+/** The message of a composed tree: written at once when it is all text in memory, else by nodemailer's streams. */
+export async function buildMessage(root: MimeNode): Promise<Buffer> {
+  const { encode, wrap } = await import("nodemailer/lib/base64");
+  const atOnce = writeAtOnce(root, (b) => wrap(encode(b), 76));
+  if (atOnce) return atOnce;
+  return new Promise<Buffer>((resolve, reject) => root.build((err, message) => (err ? reject(err) : resolve(message))));
+}
+
+/** What `writeAtOnce` reads of nodemailer's MimeNode beyond its typed surface. */
+interface TreeNode {
+  content?: unknown;
+  multipart?: string | false;
+  boundary?: string;
+  childNodes: TreeNode[];
+  _raw?: unknown;
+  _transforms: unknown[];
+  _processFuncs: unknown[];
+  buildHeaders(): string;
+  getTransferEncoding(): string | false;
+}
+
+/**
+ * The bytes MimeNode.stream writes, without its stream per part (the CPU a small 回执 costs):
+ * headers, the base64 or 7bit text, boundaries, and the final line break LastNewline adds.
+ * Null for a tree it does not cover (streams, files, quoted-printable, transforms): those go
+ * through nodemailer's build. smtp-sender.test.ts holds the two to the same bytes.
+ */
+export function writeAtOnce(root: MimeNode, base64: (content: Buffer) => string): Buffer | null {
+  const tree = root as unknown as TreeNode;
+  if (!coverable(tree)) return null;
+  const parts: Buffer[] = [];
+  writeNode(tree, base64, parts);
+  const last = parts.at(-1);
+  if (last?.at(-1) !== 0x0a) parts.push(Buffer.from(last?.at(-1) === 0x0d ? "\n" : "\r\n"));
+  return Buffer.concat(parts);
+}
+
+function coverable(node: TreeNode): boolean {
+  if (node._raw || node._transforms.length || node._processFuncs.length) return false;
+  const content = node.content;
+  if (content) {
+    if (typeof content !== "string" && !Buffer.isBuffer(content)) return false;
+    const encoding = node.getTransferEncoding();
+    if (encoding !== "base64" && encoding !== "7bit") return false;
+  }
+  // `multipart` is only known once the headers are built: look at every child.
+  return node.childNodes.every(coverable);
+}
+
+function writeNode(node: TreeNode, base64: (content: Buffer) => string, parts: Buffer[]): void {
+  parts.push(Buffer.from(`${node.buildHeaders()}\r\n\r\n`));
+  const content = node.content as string | Buffer | undefined;
+  if (content) {
+    const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content);
+    parts.push(node.getTransferEncoding() === "base64" ? Buffer.from(base64(bytes)) : bytes);
+  }
+  if (!node.multipart) return;
+  for (const [i, child] of node.childNodes.entries()) {
+    parts.push(Buffer.from(`${i ? "\r\n" : ""}--${node.boundary}\r\n`));
+    writeNode(child, base64, parts);
+  }
+  parts.push(Buffer.from(`\r\n--${node.boundary}--\r\n`));
+}
+
 type GatedOptions = SendMailOptions & { beforeEnd?: () => Promise<void> };
 
 /** Sends outbox rows for one SMTP identity over pooled, reused connections. */
@@ -181,7 +257,8 @@ export class SmtpSender {
     const transport = await this.transporter();
     const { options, streams } = await composeMail(mail, this.smtp, this.blobs);
     try {
-      const info = await transport.sendMail({ ...options, ...(beforeEnd ? { beforeEnd } : {}) } as SendMailOptions);
+      const message = streams.length ? options : await prebuilt(options);
+      const info = await transport.sendMail({ ...message, ...(beforeEnd ? { beforeEnd } : {}) } as SendMailOptions);
       return {
         messageId: info.messageId,
         response: info.response,
