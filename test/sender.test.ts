@@ -166,6 +166,33 @@ describe("sender", () => {
     expect(sent.sentAt).toBeInstanceOf(Date);
   });
 
+  it("sends a 回执 without files, built in one piece, with Chinese subject, body, threading and headers intact", async () => {
+    await start();
+    const id = await newRow(await campaign(), { kind: "reminder" });
+    const created = await row(id);
+    await send(id);
+
+    await rowIn(id, "sent");
+    await jobsFinished(jobIds.send({ outboxId: id }));
+    expect(peer.received).toHaveLength(1);
+    const mail = peer.received[0]!;
+    const p = mail.parsed;
+    expect(p.messageId).toBe(`<${created.ourMessageId}>`);
+    expect(p.inReplyTo).toBe(`<${created.inReplyTo}>`);
+    expect(p.references).toEqual(created.references!.map((r) => `<${r}>`));
+    expect(p.subject).toBe(created.subject);
+    expect(p.text?.trim()).toBe(created.textBody);
+    expect(p.html).toContain("已收到贵校 5月13日 的邮件");
+    expect(p.from?.value).toEqual([{ address: SMTP_USER, name: "荣昌区职业教育活动周 报送" }]);
+    expect(p.to).toMatchObject({ value: [{ address: "rczj@qq.com", name: "" }] });
+    expect(p.date).toBeInstanceOf(Date);
+    expect(mail.envelope).toEqual({ from: SMTP_USER, to: ["rczj@qq.com"] });
+    expect(p.headers.get("auto-submitted")).toBe("auto-generated");
+    expect(p.headers.get("x-auto-response-suppress")).toBe("All");
+    expect(p.headers.get("mime-version")).toBe("1.0");
+    expect(p.attachments).toHaveLength(0);
+  });
+
   it("delivers once when the row is enqueued twice and two sender processes race for it", async () => {
     await start();
     await start();
@@ -184,6 +211,10 @@ describe("sender", () => {
     const id = await newRow(await campaign());
     const claims = await Promise.all(Array.from({ length: 10 }, () => claimOutbox(t.db, id, 60_000)));
     expect(claims.filter(Boolean)).toHaveLength(1);
+    // The claim reads the row as findOutbox does, with its campaign's row version beside it.
+    const { campaignVersion, ...claimed } = claims.find(Boolean)!;
+    expect(claimed).toEqual(await row(id));
+    expect(campaignVersion).toMatch(/^\d+$/);
     expect(await claimOutbox(t.db, id, 60_000)).toBeNull();
 
     // The sender died mid-send an hour ago: the crash window.

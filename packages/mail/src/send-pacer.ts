@@ -63,11 +63,23 @@ export function parallelSendsFor(perMinute: number): number {
   return Math.min(MAX_CONNECTIONS_PER_ACCOUNT, Math.max(1, Math.ceil(SEND_BUDGET_MS / paceIntervalMs(perMinute))));
 }
 
+/** The scripts as commands of the connection: sent once, then called by SHA (EVALSHA, EVAL again after a Redis restart). */
+interface PaceCommands {
+  baosongPaceReserve(key: string, intervalMs: number): Promise<[number, number]>;
+  baosongPaceHold(key: string, ms: number): Promise<number>;
+}
+
 export class SendPacer {
+  private readonly commands: PaceCommands;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    redis.defineCommand("baosongPaceReserve", { numberOfKeys: 1, lua: RESERVE });
+    redis.defineCommand("baosongPaceHold", { numberOfKeys: 1, lua: HOLD });
+    this.commands = redis as unknown as PaceCommands;
+  }
 
   /** Reserves the account's next slot; resolves with how many ms until it comes. */
   async reserve(account: string, perMinute: number): Promise<number> {
@@ -76,7 +88,7 @@ export class SendPacer {
 
   /** Reserves the account's next slot: one reservation per send, however many run at once. */
   async reserveSlot(account: string, perMinute: number): Promise<PaceSlot> {
-    const [at, waitMs] = (await this.redis.eval(RESERVE, 1, this.keyOf(account), paceIntervalMs(perMinute))) as [number, number];
+    const [at, waitMs] = await this.commands.baosongPaceReserve(this.keyOf(account), paceIntervalMs(perMinute));
     return { at: Number(at), waitMs: Number(waitMs) };
   }
 
@@ -89,7 +101,7 @@ export class SendPacer {
 
   /** The provider said "too fast": no slot for this account before `ms` from now. */
   async hold(account: string, ms: number): Promise<void> {
-    await this.redis.eval(HOLD, 1, this.keyOf(account), Math.max(0, Math.round(ms)));
+    await this.commands.baosongPaceHold(this.keyOf(account), Math.max(0, Math.round(ms)));
   }
 
   private keyOf(account: string): string {

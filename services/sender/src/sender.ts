@@ -2,10 +2,10 @@ import { createHash } from "node:crypto";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { SmtpConfig } from "@baosong/core";
 import {
+  campaignContextAt,
   claimOutbox,
   DEFAULT_CLAIM_STALE_MS,
   listDueOutbox,
-  loadCampaignContext,
   markFailed,
   markHandedOver,
   markRetry,
@@ -82,12 +82,14 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
       logger.debug({ msg: "outbox row not claimable", action: "mail.send", job: job.id, outbox: outboxId });
       return { outcome: "skipped" };
     }
-    const log = logger.child({ action: "mail.send", job: job.id, outbox: row.id, kind: row.kind, attempt: row.attempts });
+    // Bindings rather than a child logger: a child per job cost more than the send's log line.
+    const where = { action: "mail.send", job: job.id, outbox: row.id, kind: row.kind, attempt: row.attempts };
     let account: string | null = null;
     let sent: SentMail;
-    const renewal = keepClaim(s.db, row, staleAfterMs / 4, log);
+    const renewal = keepClaim(s.db, row, staleAfterMs / 4, logger, where);
     try {
-      const { campaign } = await loadCampaignContext(s.db, row.campaignId);
+      // The claim read the campaign row's version: a cached context costs no query.
+      const { campaign } = await campaignContextAt(s.db, row.campaignId, row.campaignVersion);
       const password = s.env[campaign.smtp.password_env];
       if (!password) throw Object.assign(new Error(`environment variable ${campaign.smtp.password_env} is not set`), { code: "ENOPASSWORD" });
       account = smtpAccountOf(campaign.smtp);
@@ -97,16 +99,16 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
       sent = await senders.for(row.campaignId, campaign.smtp, password).send(row, () => markHandedOver(s.db, row.id, row.attempts));
     } catch (err) {
       renewal.stop();
-      return failed(job, row, err, account, log);
+      return failed(job, row, err, account, logger.child(where));
     }
     // The claim stays renewed until the result is recorded: a database that is away right
     // now (a restart) must not make this row look abandoned when it comes back.
     try {
-      await markSentPersistently(s.db, row.id, log);
+      await markSentPersistently(s.db, row.id, logger, where);
     } finally {
       renewal.stop();
     }
-    log.info({ msg: "mail sent", messageId: sent.messageId, response: sent.response });
+    logger.info({ ...where, msg: "mail sent", messageId: sent.messageId, response: sent.response });
     return { outcome: "sent", messageId: sent.messageId };
   };
 
@@ -195,13 +197,13 @@ function ensureJob(queues: JobQueues, outboxId: number): Promise<boolean> {
  * Renews the row's claim while this sender works on it; a renewal that fails (a database
  * blip) is tried again on the next tick, well within the stale window.
  */
-function keepClaim(db: Database, row: OutboxRow, everyMs: number, log: Logger): { stop(): void } {
+function keepClaim(db: Database, row: OutboxRow, everyMs: number, log: Logger, where: object): { stop(): void } {
   const timer = setInterval(() => {
     renewClaim(db, row.id, row.attempts)
       .then((ours) => {
-        if (!ours) log.warn({ msg: "claim no longer ours while sending" });
+        if (!ours) log.warn({ ...where, msg: "claim no longer ours while sending" });
       })
-      .catch((err: unknown) => log.warn({ msg: "could not renew the claim", err }));
+      .catch((err: unknown) => log.warn({ ...where, msg: "could not renew the claim", err }));
   }, everyMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
@@ -222,15 +224,15 @@ function retryDelayMs(job: Job): number {
  * trying through a database restart or failover (the claim is renewed meanwhile, and nobody
  * can take the row while the database is away), and give up only after a long outage.
  */
-async function markSentPersistently(db: Database, id: number, log: Logger): Promise<void> {
+async function markSentPersistently(db: Database, id: number, log: Logger, where: object): Promise<void> {
   const giveUpAt = Date.now() + MARK_SENT_PATIENCE_MS;
   for (let attempt = 1; ; attempt++) {
     try {
-      if (!(await markSent(db, id))) log.warn({ msg: "sent row was no longer claimed by this sender" });
+      if (!(await markSent(db, id))) log.warn({ ...where, msg: "sent row was no longer claimed by this sender" });
       return;
     } catch (err) {
       if (Date.now() > giveUpAt) throw err;
-      if (attempt === 1 || attempt % 10 === 0) log.warn({ msg: "could not record a sent mail, retrying", attempt, err });
+      if (attempt === 1 || attempt % 10 === 0) log.warn({ ...where, msg: "could not record a sent mail, retrying", retry: attempt, err });
       await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2_000)));
     }
   }
@@ -244,18 +246,24 @@ const MARK_SENT_PATIENCE_MS = 10 * 60_000;
  * pace needs in flight at once; idle ones close by themselves.
  */
 class SenderCache {
-  private readonly entries = new Map<number, { fingerprint: string; sender: SmtpSender }>();
+  private readonly entries = new Map<number, { fingerprint: string; smtp: SmtpConfig; password: string; sender: SmtpSender }>();
 
   constructor(private readonly blobs: BlobStore) {}
 
   for(campaignId: number, smtp: SmtpConfig, password: string): SmtpSender {
-    // Hashed, so the password is not kept as a readable map key.
-    const fingerprint = createHash("sha256").update(JSON.stringify(smtp)).update("\0").update(password).digest("hex");
     const entry = this.entries.get(campaignId);
-    if (entry?.fingerprint === fingerprint) return entry.sender;
+    // The cached campaign context hands over the same settings object while the campaign is
+    // unchanged: then only the password (the environment may change) needs comparing.
+    if (entry && entry.smtp === smtp && entry.password === password) return entry.sender;
+    // A new object (the campaign was re-applied) with the same settings keeps the connections.
+    const fingerprint = createHash("sha256").update(JSON.stringify(smtp)).update("\0").update(password).digest("hex");
+    if (entry?.fingerprint === fingerprint) {
+      Object.assign(entry, { smtp, password });
+      return entry.sender;
+    }
     entry?.sender.close();
     const sender = new SmtpSender(smtp, password, this.blobs, { maxConnections: parallelSendsFor(smtp.per_minute) });
-    this.entries.set(campaignId, { fingerprint, sender });
+    this.entries.set(campaignId, { fingerprint, smtp, password, sender });
     return sender;
   }
 

@@ -121,19 +121,32 @@ const MAX_CACHED_CONTEXTS = 64;
 /** The campaign as the services read it: the stored config, re-validated, and the roster with ids. Treat it as read-only. */
 export async function loadCampaignContext(db: Executor, campaignId: number): Promise<CampaignContext> {
   const [current] = await db.select({ version: sql<string>`xmin::text` }).from(campaigns).where(eq(campaigns.id, campaignId));
-  if (!current) throw new Error(`campaign ${campaignId} does not exist`);
+  return campaignContextAt(db, campaignId, current?.version ?? null);
+}
+
+/**
+ * The same context, for a caller that already read the campaign row's version (`xmin`) in a
+ * statement of its own (the sender's claim): no query at all while that version is cached.
+ * A null version means the campaign row is gone.
+ */
+export async function campaignContextAt(db: Executor, campaignId: number, version: string | null): Promise<CampaignContext> {
+  if (version === null) throw new Error(`campaign ${campaignId} does not exist`);
   let known = contexts.get(db);
   if (!known) contexts.set(db, (known = new Map()));
   const cached = known.get(campaignId);
-  if (cached && cached.version === current.version) return cached.context;
-  const context = await readCampaignContext(db, campaignId);
+  if (cached && cached.version === version) return cached.context;
+  const read = await readCampaignContext(db, campaignId);
   if (known.size >= MAX_CACHED_CONTEXTS) known.clear();
-  known.set(campaignId, { version: current.version, context });
-  return context;
+  known.set(campaignId, read);
+  return read.context;
 }
 
-async function readCampaignContext(db: Executor, campaignId: number): Promise<CampaignContext> {
-  const [row] = await db.select().from(campaigns).where(eq(campaigns.id, campaignId));
+/** Kept under the version it was read at, which may be newer than the one asked for. */
+async function readCampaignContext(db: Executor, campaignId: number): Promise<{ version: string; context: CampaignContext }> {
+  const [row] = await db
+    .select({ id: campaigns.id, config: campaigns.config, version: sql<string>`xmin::text` })
+    .from(campaigns)
+    .where(eq(campaigns.id, campaignId));
   if (!row) throw new Error(`campaign ${campaignId} does not exist`);
   const campaign = campaignSchema.parse(row.config);
   const roster = await db
@@ -141,7 +154,7 @@ async function readCampaignContext(db: Executor, campaignId: number): Promise<Ca
     .from(schools)
     .where(and(eq(schools.campaignId, campaignId), eq(schools.active, true)));
   const boxes = await db.select({ id: mailboxes.id, key: mailboxes.key }).from(mailboxes).where(eq(mailboxes.campaignId, campaignId));
-  return { id: row.id, campaign, roster, mailboxKeys: new Map(boxes.map((b) => [b.id, b.key])) };
+  return { version: row.version, context: { id: row.id, campaign, roster, mailboxKeys: new Map(boxes.map((b) => [b.id, b.key])) } };
 }
 
 export async function listCampaigns(db: Executor): Promise<{ id: number; slug: string; campaign: Campaign }[]> {
