@@ -5,7 +5,7 @@ import { Encoder as Base64Encoder } from "nodemailer/lib/base64";
 import { Encoder as QpEncoder } from "nodemailer/lib/qp";
 import type { SendMailOptions } from "nodemailer";
 import { describe, expect, it } from "vitest";
-import { writeAtOnce } from "./smtp-sender.ts";
+import { writeAtOnce } from "./mime-at-once.ts";
 
 const qpText = "Report for day 3: 12 schools sent their forms, 3 missing (荣昌).\n".repeat(5);
 const ack = "老师您好：\n已收到贵校 5月13日 的邮件，附件《情况统计表》已读取。参与活动的教师数：120 人。\n";
