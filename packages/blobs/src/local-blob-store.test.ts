@@ -160,6 +160,18 @@ describe("LocalBlobStore", () => {
     await expect(store.read(l.key, 0, 10)).rejects.toBeInstanceOf(BlobNotFoundError);
   });
 
+  it("keeps a small blob stored from bytes at hand for the reads that follow, not a larger one", async () => {
+    const small = Buffer.from("From: b@school.cn\r\nSubject: 日报\r\n\r\n今日活动\r\n");
+    const large = randomBytes(100_000);
+    const [s, l] = [await store.putBytes(small), await store.putBytes(large)];
+    // Both files gone behind the store's back: the small one is still read, from memory.
+    await rm(join(root, s.sha256.slice(0, 2)), { recursive: true, force: true });
+    await rm(join(root, l.sha256.slice(0, 2)), { recursive: true, force: true });
+    expect(await store.read(s.key, 0, 64 * 1024)).toEqual(small);
+    expect(await text(store.open(s.key))).toBe(small.toString());
+    await expect(store.read(l.key, 0, 10)).rejects.toBeInstanceOf(BlobNotFoundError);
+  });
+
   it("leaves a blob another process stored in place, and stores one next to it", async () => {
     const [bytes, other] = [randomBytes(3_000), randomBytes(3_000)];
     const first = await new LocalBlobStore(root).putBytes(bytes);

@@ -23,6 +23,13 @@ const IN_MEMORY_BYTES = 256 * 1024;
 const RECENT_BYTES = 2 * 1024 * 1024;
 
 /**
+ * Bytes stored with putBytes up to this size are kept too: under `start` the poller stores a
+ * small mail and the worker reads it moments later in the same process. The worker's first
+ * read of a mail is this long, so it is the size that read would have kept.
+ */
+const REMEMBER_PUT_BYTES = 64 * 1024;
+
+/**
  * A directory laid out as `<root>/ab/cd/<sha256>`. Paths come only from hex digests, so no
  * name from a mail ever reaches the file system (SPEC §8). A blob appears under its name only
  * by a rename of a complete temp file, so a reader never sees half a blob; the same bytes put
@@ -74,6 +81,7 @@ export class LocalBlobStore implements BlobStore {
         throw err;
       }
     }
+    if (bytes.length <= REMEMBER_PUT_BYTES) this.recent.remember(keyOf(sha256), bytes);
     // A copy: a head viewing `bytes` would keep the caller's whole buffer alive with it.
     return { key: keyOf(sha256), sha256, size: bytes.length, head: Buffer.from(bytes.subarray(0, HEAD_BYTES)) };
   }
