@@ -115,6 +115,11 @@ export async function startSmtpPeer(options: SmtpPeerOptions = {}): Promise<Smtp
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => resolve());
   });
+  // A client killed mid-session (the fault tests SIGKILL Baosong) resets its connection:
+  // smtp-server emits that as a server error, which unheard would fail the test process.
+  server.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code !== "ECONNRESET" && err.code !== "EPIPE") throw err;
+  });
   const port = (server.server.address() as AddressInfo).port;
 
   return {
