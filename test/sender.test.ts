@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { ParsedMail } from "mailparser";
 import { campaignSchema, type CampaignInput } from "@baosong/core";
 import { campaigns, claimOutbox, enqueueOutbox, findOutbox, type NewOutboxMail, type OutboxRow } from "@baosong/db";
 import { LocalBlobStore } from "@baosong/blobs";
@@ -142,9 +143,7 @@ describe("sender", () => {
     expect(peer.received).toHaveLength(1);
     const mail = peer.received[0]!;
     const p = mail.parsed;
-    expect(p.messageId).toBe(`<${created.ourMessageId}>`);
-    expect(p.inReplyTo).toBe(`<${created.inReplyTo}>`);
-    expect(p.references).toEqual(created.references!.map((r) => `<${r}>`));
+    expectThreadedAs(p, created);
     expect(p.subject).toBe("回执：已收到重庆市荣昌区职业教育中心的情况统计表");
     expect(p.text?.trim()).toBe(created.textBody);
     expect(p.html).toContain("已收到贵校 5月13日 的邮件");
@@ -177,9 +176,7 @@ describe("sender", () => {
     expect(peer.received).toHaveLength(1);
     const mail = peer.received[0]!;
     const p = mail.parsed;
-    expect(p.messageId).toBe(`<${created.ourMessageId}>`);
-    expect(p.inReplyTo).toBe(`<${created.inReplyTo}>`);
-    expect(p.references).toEqual(created.references!.map((r) => `<${r}>`));
+    expectThreadedAs(p, created);
     expect(p.subject).toBe(created.subject);
     expect(p.text?.trim()).toBe(created.textBody);
     expect(p.html).toContain("已收到贵校 5月13日 的邮件");
@@ -442,4 +439,11 @@ async function until<T>(probe: () => Promise<T | null | undefined>, what: string
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The sent mail carries the row's Message-ID and threads under the school's mail. */
+function expectThreadedAs(p: ParsedMail, row: OutboxRow): void {
+  expect(p.messageId).toBe(`<${row.ourMessageId}>`);
+  expect(p.inReplyTo).toBe(`<${row.inReplyTo}>`);
+  expect(p.references).toEqual(row.references!.map((r) => `<${r}>`));
 }
