@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import ExcelJS from "exceljs";
 import { simpleParser } from "mailparser";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -343,6 +344,17 @@ describe("the clerk's console", () => {
       ].sort(),
     );
     expect(sha256(entries.get("重庆益民技工学校/情况统计表/统计.xlsx")!)).toBe(sha256(readFileSync(join(fixtures, "forms/sichuan-stats.xlsx"))));
+    // The index, written as the zip streams: a row per file with its place in the zip, and the latest forms.
+    const index = new ExcelJS.Workbook();
+    await index.xlsx.load(entries.get("文件与表格索引.xlsx")! as unknown as ArrayBuffer);
+    expect(index.worksheets.map((w) => w.name)).toEqual(["文件", "信息采集表", "情况统计表"]);
+    const listed = index
+      .getWorksheet("文件")!
+      .getSheetValues()
+      .slice(2)
+      .map((row) => (row as unknown[])[4]);
+    expect(listed.sort()).toEqual([...entries.keys()].filter((k) => k !== "文件与表格索引.xlsx").sort());
+    expect(index.getWorksheet("情况统计表")!.rowCount).toBe(2);
     const [digest] = await Promise.all([page.waitForEvent("download"), page.click("#digest-xlsx")]);
     expect(digest.suggestedFilename()).toMatch(/\.xlsx$/);
     expect((await readFile((await digest.path())!)).subarray(0, 2).toString()).toBe("PK");

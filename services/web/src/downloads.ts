@@ -1,4 +1,4 @@
-import { PassThrough } from "node:stream";
+import { PassThrough, type Readable, type Writable } from "node:stream";
 import { buffer } from "node:stream/consumers";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type ExcelJS from "exceljs";
@@ -41,8 +41,7 @@ export function registerDownloads(app: FastifyInstance, ctx: ConsoleContext): vo
     const found = await ctx.campaign(req.params.slug);
     if (!found) return reply.callNotFound();
     const entries = zipEntries(await campaignDocuments(ctx.db, found.slug), true);
-    const index = await indexWorkbook(ctx, found.id, entries);
-    return sendZip(ctx, reply, `${found.campaign.title}-全部材料.zip`, entries, index);
+    return sendZip(ctx, reply, `${found.campaign.title}-全部材料.zip`, entries, indexWorkbook(ctx, found.id, entries));
   });
 
   app.get<{ Params: { slug: string } }>("/c/:slug/digest.xlsx", async (req, reply) => {
@@ -75,9 +74,9 @@ export function registerDownloads(app: FastifyInstance, ctx: ConsoleContext): vo
 }
 
 /** Streamed: each blob is read as yazl reaches it, so a campaign of videos never sits in memory. */
-function sendZip(ctx: ConsoleContext, reply: FastifyReply, filename: string, entries: ZipEntry[], index: Buffer | null): FastifyReply {
+function sendZip(ctx: ConsoleContext, reply: FastifyReply, filename: string, entries: ZipEntry[], index: Readable | null): FastifyReply {
   const zip = new yazl.ZipFile();
-  if (index) zip.addBuffer(index, "文件与表格索引.xlsx");
+  if (index) zip.addReadStream(index, "文件与表格索引.xlsx");
   for (const e of entries) {
     const media = String(e.row.media_type);
     // Photos, videos and zips are compressed already: store them, do not spend CPU on them.
@@ -88,41 +87,56 @@ function sendZip(ctx: ConsoleContext, reply: FastifyReply, filename: string, ent
   return reply.header("content-disposition", attachmentDisposition(filename)).type("application/zip").send(zip.outputStream);
 }
 
-/** 文件与表格索引.xlsx: every file with its folder in the zip, and every latest form value. */
-async function indexWorkbook(ctx: ConsoleContext, campaignId: number, entries: ZipEntry[]): Promise<Buffer> {
+/**
+ * 文件与表格索引.xlsx: every file with its folder in the zip, and every latest form value,
+ * written row by row (exceljs's streaming writer) as the zip reads it: a province's tens of
+ * thousands of files never sit in memory as a workbook. A failure part-way breaks the download.
+ */
+function indexWorkbook(ctx: ConsoleContext, campaignId: number, entries: ZipEntry[]): Readable {
+  const out = new PassThrough();
+  writeIndexWorkbook(ctx, campaignId, entries, out).catch((err: unknown) => out.destroy(err as Error));
+  return out;
+}
+
+async function writeIndexWorkbook(ctx: ConsoleContext, campaignId: number, entries: ZipEntry[], out: Writable): Promise<void> {
   const [{ default: Excel }, { inertText }] = await Promise.all([import("exceljs"), import("@baosong/reports")]);
   const cell = inertCell(inertText);
-  const wb = new Excel.Workbook();
+  // Shared strings would keep every distinct string of the workbook in memory until the end.
+  const wb = new Excel.stream.xlsx.WorkbookWriter({ stream: out, useSharedStrings: false });
   const files = wb.addWorksheet("文件");
-  files.addRow(["学校", "类别", "文件名", "zip 中的位置", "收到时间", "活动日", "状态", "大小（字节）", "SHA-256"]);
+  files.addRow(["学校", "类别", "文件名", "zip 中的位置", "收到时间", "活动日", "状态", "大小（字节）", "SHA-256"]).commit();
   for (const e of entries) {
     const r = e.row;
-    files.addRow([
-      cell(r.school ?? "未识别"),
-      kindLabels[r.kind as DocumentKind] ?? cell(r.kind),
-      cell(r.filename),
-      cell(e.path),
-      new Date(String(r.received_at)),
-      cell(r.activity_day),
-      cell(r.parse_status),
-      Number(r.size_bytes),
-      cell(r.sha256),
-    ]);
+    files
+      .addRow([
+        cell(r.school ?? "未识别"),
+        kindLabels[r.kind as DocumentKind] ?? cell(r.kind),
+        cell(r.filename),
+        cell(e.path),
+        new Date(String(r.received_at)),
+        cell(r.activity_day),
+        cell(r.parse_status),
+        Number(r.size_bytes),
+        cell(r.sha256),
+      ])
+      .commit();
   }
+  files.commit();
   const infos = await listLatestInfoForms(ctx.db, campaignId);
   sheetOf(wb, "信息采集表", infos as unknown as ViewRow[], cell);
   const stats = await listLatestStatsForms(ctx.db, campaignId);
   sheetOf(wb, "情况统计表", stats.map((s) => ({ ...s, media_reports_by_level: JSON.stringify(s.media_reports_by_level) })) as unknown as ViewRow[], cell);
-  return Buffer.from(await wb.xlsx.writeBuffer());
+  await wb.commit();
 }
 
 type Cell = (v: unknown) => string | number | null;
 
-function sheetOf(wb: ExcelJS.Workbook, name: string, rows: ViewRow[], cell: Cell): void {
+function sheetOf(wb: ExcelJS.stream.xlsx.WorkbookWriter, name: string, rows: ViewRow[], cell: Cell): void {
   const ws = wb.addWorksheet(name);
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  ws.addRow(keys);
-  for (const r of rows) ws.addRow(keys.map((k) => cell(r[k])));
+  ws.addRow(keys).commit();
+  for (const r of rows) ws.addRow(keys.map((k) => cell(r[k]))).commit();
+  ws.commit();
 }
 
 /** Text a school wrote must not become a formula in the official's Excel (= + - @). */
