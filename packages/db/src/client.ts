@@ -53,6 +53,18 @@ export async function withConnection<T>(db: Database, use: (client: pg.PoolClien
   }
 }
 
+/**
+ * A statement of plain SQL on the node-postgres client under a drizzle handle: the pool, or
+ * the connection an open transaction holds. For hot statements the query builder would cost
+ * more CPU than the statement itself.
+ */
+export function plainQuery(db: Executor, text: string, values: unknown[]): Promise<pg.QueryResult> {
+  const handle = db as unknown as { $client?: Pick<pg.Pool, "query">; session?: { client?: Pick<pg.Pool, "query"> } };
+  const client = handle.$client ?? handle.session?.client;
+  if (!client) throw new Error("the database handle has no node-postgres client");
+  return client.query(text, values);
+}
+
 const tags = new WeakMap<pg.ClientBase, string>();
 
 /**

@@ -1,6 +1,5 @@
 import { and, asc, eq, gte, inArray, isNull, lt, lte, ne, or, sql } from "drizzle-orm";
-import type pg from "pg";
-import type { Executor } from "../client.ts";
+import { plainQuery, type Executor } from "../client.ts";
 import { outbox } from "../schema/messages.ts";
 import { withoutNul } from "../pg-text.ts";
 
@@ -73,20 +72,6 @@ const RENEW = "update outbox set claimed_at = now() where id = $1 and status = '
 const HANDED_OVER = "update outbox set handed_over_at = now() where id = $1 and status = 'sending' and attempts = $2";
 const SENT = "update outbox set status = 'sent', sent_at = now(), next_attempt_at = null, claimed_at = null where id = $1 and status = 'sending'";
 
-type Queryable = Pick<pg.Pool, "query">;
-
-/** node-postgres under a drizzle handle: the pool, or the client a transaction holds. */
-function clientOf(db: Executor): Queryable {
-  const handle = db as unknown as { $client?: Queryable; session?: { client?: Queryable } };
-  const client = handle.$client ?? handle.session?.client;
-  if (!client) throw new Error("the database handle has no node-postgres client");
-  return client;
-}
-
-async function run(db: Executor, text: string, values: unknown[]): Promise<pg.QueryResult> {
-  return clientOf(db).query(text, values);
-}
-
 /** bigint columns arrive as strings from node-postgres; the schema reads them as numbers. */
 function claimedRow(r: Record<string, unknown>): ClaimedOutbox {
   const row = r as ClaimedOutbox;
@@ -104,7 +89,7 @@ function claimedRow(r: Record<string, unknown>): ClaimedOutbox {
  * shared by every sender host.
  */
 export async function claimOutbox(db: Executor, id: number, staleAfterMs: number): Promise<ClaimedOutbox | null> {
-  const { rows } = await run(db, CLAIM, [id, staleAfterMs]);
+  const { rows } = await plainQuery(db, CLAIM, [id, staleAfterMs]);
   return rows[0] ? claimedRow(rows[0]) : null;
 }
 
@@ -114,7 +99,7 @@ export async function claimOutbox(db: Executor, id: number, staleAfterMs: number
  * attempt number is the claim's token; a row another sender took over is not renewed.
  */
 export async function renewClaim(db: Executor, id: number, attempt: number): Promise<boolean> {
-  return ((await run(db, RENEW, [id, attempt])).rowCount ?? 0) > 0;
+  return ((await plainQuery(db, RENEW, [id, attempt])).rowCount ?? 0) > 0;
 }
 
 /**
@@ -123,7 +108,7 @@ export async function renewClaim(db: Executor, id: number, attempt: number): Pro
  * server discards it) when the row is no longer this claim's.
  */
 export async function markHandedOver(db: Executor, id: number, attempt: number): Promise<void> {
-  const { rowCount } = await run(db, HANDED_OVER, [id, attempt]);
+  const { rowCount } = await plainQuery(db, HANDED_OVER, [id, attempt]);
   if (!rowCount) throw new Error(`outbox row ${id} is no longer claimed by attempt ${attempt}`);
 }
 
@@ -153,7 +138,7 @@ const UNCONFIRMED =
 
 /** Returns false when the row was no longer ours to finish (it is not `sending`). */
 export async function markSent(db: Executor, id: number): Promise<boolean> {
-  return ((await run(db, SENT, [id])).rowCount ?? 0) > 0;
+  return ((await plainQuery(db, SENT, [id])).rowCount ?? 0) > 0;
 }
 
 /** A temporary failure: back to `queued`, due again at `nextAttemptAt`. */
