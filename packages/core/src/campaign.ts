@@ -76,7 +76,7 @@ const smtp = z.strictObject({
    * default; a bureau's own relay or an enterprise account accepts far more, and a deadline
    * burst of 1,000 回执 should not wait on a ceiling of ours.
    */
-  per_minute: z.number().int().positive().max(6000).default(20),
+  per_minute: z.number().int().positive().max(60_000).default(20),
   ...noInlineSecret,
 });
 

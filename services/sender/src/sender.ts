@@ -55,7 +55,7 @@ const SEND = jobs["mail.send"];
 
 /**
  * Enough jobs in hand to keep every connection of a fast account busy while the next ones wait
- * for their slots (100 a second at per_minute 6000); a slow account's jobs mostly wait.
+ * for their slots (1,000 a second at per_minute 60 000); a slow account's jobs mostly wait.
  */
 const DEFAULT_CONCURRENCY = 8;
 
