@@ -399,6 +399,40 @@ describe("sender", () => {
     expect(rows[0]!.n).toBe(ids.length);
   });
 
+  it("stops at once while 回执 wait for their pace slots, gives them back untried, and the next start sends each once", async () => {
+    const first = await start();
+    // One a minute: after the first send the other rows wait a minute and two for their slots.
+    const campaignId = await campaign("BAOSONG_TEST_SMTP_CODE", 1);
+    const ids = [await newRow(campaignId), await newRow(campaignId), await newRow(campaignId)];
+    for (const id of ids) await send(id);
+    await peer.waitFor(1);
+    await until(async () => {
+      const { rows } = await t.pool.query<{ n: number }>("select count(*)::int as n from outbox where id = any($1) and status <> 'queued'", [ids]);
+      return rows[0]!.n === ids.length ? true : null;
+    }, "every row claimed");
+
+    await first.stop();
+    running.splice(running.indexOf(first), 1);
+    expect(peer.received).toHaveLength(1);
+    const waiting = [];
+    for (const id of ids) if ((await row(id)).status !== "sent") waiting.push(await row(id));
+    expect(waiting).toHaveLength(2);
+    for (const r of waiting) expect(r).toMatchObject({ status: "queued", attempts: 0, claimedAt: null, handedOverAt: null });
+    expect(logLines.filter((l) => l.includes("row given back before its turn to send"))).toHaveLength(2);
+
+    // Later, at a faster pace (the slots the stopped sender held are spent), a new sender sends them once.
+    await t.pool.query("update campaigns set config = jsonb_set(config, '{smtp,per_minute}', '600') where id = $1", [campaignId]);
+    const redis = redisConnection(redisUrl);
+    await redis.del(`${prefix}:smtp-pace:${peer.host.toLowerCase()}:${peer.port}/${SMTP_USER}`);
+    redis.disconnect();
+    await start();
+    await peer.waitFor(3);
+    for (const r of waiting) await rowIn(r.id, "sent");
+    const delivered = peer.received.map((m) => m.parsed.messageId);
+    expect(new Set(delivered).size).toBe(3);
+    for (const id of ids) expect(await row(id)).toMatchObject({ status: "sent", attempts: 1 });
+  });
+
   it("gives concurrent senders of one account distinct slots exactly one interval apart", async () => {
     const redis = redisConnection(redisUrl);
     try {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import type { SmtpConfig } from "@baosong/core";
 
@@ -92,10 +93,14 @@ export class SendPacer {
     return { at: Number(at), waitMs: Number(waitMs) };
   }
 
-  /** Reserves a slot and waits for it. */
-  async wait(account: string, perMinute: number): Promise<number> {
+  /**
+   * Reserves a slot and waits for it. An abort ends the wait at once with an AbortError: a
+   * sender that stops does not sit out its slots (at QQ's pace, a minute for a handful).
+   */
+  async wait(account: string, perMinute: number, signal?: AbortSignal): Promise<number> {
+    signal?.throwIfAborted();
     const ms = await this.reserve(account, perMinute);
-    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+    if (ms > 0) await sleep(ms, undefined, { signal });
     return ms;
   }
 

@@ -10,6 +10,7 @@ import {
   markHandedOver,
   markRetry,
   markSent,
+  releaseClaim,
   renewClaim,
   settleHandedOver,
   type Database,
@@ -73,6 +74,8 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
   const pacer = new SendPacer(pacerRedis, prefix);
   const senders = new SenderCache(s.blobs);
   const queues = new JobQueues({ redisUrl: s.redisUrl, prefix });
+  // Aborted by stop(): a send still waiting for its pace slot gives its row back instead.
+  const stopping = new AbortController();
 
   const processJob = async (job: Job): Promise<SendOutcome> => {
     const { outboxId } = SEND.schema.parse(job.data);
@@ -93,12 +96,13 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
       const password = s.env[campaign.smtp.password_env];
       if (!password) throw Object.assign(new Error(`environment variable ${campaign.smtp.password_env} is not set`), { code: "ENOPASSWORD" });
       account = smtpAccountOf(campaign.smtp);
-      await pacer.wait(account, campaign.smtp.per_minute);
+      await pacer.wait(account, campaign.smtp.per_minute, stopping.signal);
       // From the end of DATA on, the server may have the mail: recorded first, so that were
       // this process to die before the reply, the row is not sent again (settleHandedOver).
       sent = await senders.for(row.campaignId, campaign.smtp, password).send(row, () => markHandedOver(s.db, row.id, row.attempts));
     } catch (err) {
       renewal.stop();
+      if (stopping.signal.aborted && (err as Error).name === "AbortError") return putBack(row, where);
       return failed(job, row, err, account, logger.child(where));
     }
     // The claim stays renewed until the result is recorded: a database that is away right
@@ -110,6 +114,21 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
     }
     logger.info({ ...where, msg: "mail sent", messageId: sent.messageId, response: sent.response });
     return { outcome: "sent", messageId: sent.messageId };
+  };
+
+  /**
+   * Stopping while the row waited for its slot: nothing was sent, so the row is queued again
+   * untried and this job ends; the next sender's sweep (at its start, or every few seconds in
+   * another process) enqueues it again. Should the release fail, the claim goes stale and the
+   * sweep takes the row all the same.
+   */
+  const putBack = async (row: OutboxRow, where: object): Promise<SendOutcome> => {
+    const released = await releaseClaim(s.db, row.id, row.attempts).catch((err: unknown) => {
+      logger.warn({ ...where, msg: "could not give back a row on stopping; it is taken again once its claim is stale", err });
+      return false;
+    });
+    if (released) logger.info({ ...where, msg: "stopping: row given back before its turn to send" });
+    return { outcome: "skipped" };
   };
 
   const failed = async (job: Job, row: OutboxRow, err: unknown, account: string | null, log: Logger): Promise<never> => {
@@ -178,6 +197,7 @@ export async function startSender(s: SenderSettings): Promise<SenderHandle> {
     sweep,
     async stop() {
       stopped = true;
+      stopping.abort();
       if (timer) clearTimeout(timer);
       await sweeping?.catch(() => undefined);
       await closeBullmq(worker);

@@ -69,6 +69,8 @@ const CLAIM = `update outbox o set status = 'sending', claimed_at = now(), attem
       and o.claimed_at < now() - $2::double precision * interval '1 millisecond'))
     returning ${ROW_COLUMNS}, (select c.xmin::text from campaigns c where c.id = o.campaign_id) as "campaignVersion"`;
 const RENEW = "update outbox set claimed_at = now() where id = $1 and status = 'sending' and attempts = $2";
+const RELEASE = `update outbox set status = 'queued', claimed_at = null, attempts = attempts - 1
+    where id = $1 and status = 'sending' and attempts = $2 and handed_over_at is null`;
 const HANDED_OVER = "update outbox set handed_over_at = now() where id = $1 and status = 'sending' and attempts = $2";
 const SENT = "update outbox set status = 'sent', sent_at = now(), next_attempt_at = null, claimed_at = null where id = $1 and status = 'sending'";
 
@@ -100,6 +102,15 @@ export async function claimOutbox(db: Executor, id: number, staleAfterMs: number
  */
 export async function renewClaim(db: Executor, id: number, attempt: number): Promise<boolean> {
   return ((await plainQuery(db, RENEW, [id, attempt])).rowCount ?? 0) > 0;
+}
+
+/**
+ * Gives a claimed row back untried (its sender is stopping before the row's turn came): it is
+ * `queued` again, its attempt not counted, for the next sender's sweep. Only a row this claim
+ * still holds and has not handed over.
+ */
+export async function releaseClaim(db: Executor, id: number, attempt: number): Promise<boolean> {
+  return ((await plainQuery(db, RELEASE, [id, attempt])).rowCount ?? 0) > 0;
 }
 
 /**
