@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { budgetsSchema, grantFor } from "@baosong/core";
-import { grantBudget, settleBudget } from "@baosong/db";
+import { setTimeout as sleep } from "node:timers/promises";
+import { budgetsSchema, grantFor, waitsForInFlight } from "@baosong/core";
+import { closeGrant, grantBudget, settleBudget } from "@baosong/db";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { applyTestCampaign } from "./support/campaign.ts";
 
@@ -21,6 +22,8 @@ describe("budget grants", () => {
     sender,
     receivedAt,
     budgets,
+    // These cases are about what is granted: a mail in flight is never settled here.
+    inFlightPatienceMs: 0,
   });
 
   beforeAll(async () => {
@@ -63,6 +66,45 @@ describe("budget grants", () => {
       used.files += grant.files;
     }
     expect(used).toEqual({ attachment_bytes: 64 * MiB, archive_bytes: 12 * MiB, files: 200 });
+  });
+
+  it("wait for the sender's mails in flight when their reservations, not its use, would cut the grant; then take what is left", async () => {
+    const sender = "cq-rongchang@example.cn";
+    // Three mails in flight reserve 48 of the sender's 64 MiB, all 12 MiB of archives and 180 of 200 files.
+    for (const n of [40, 41, 42]) await grantBudget(t.db, request(n, sender));
+    const nothing = { attachment_bytes: 0, archive_bytes: 0, files: 0 };
+    expect(waitsForInFlight(budgets, nothing, { attachment_bytes: 48 * MiB, archive_bytes: 12 * MiB, files: 180 })).toBe(true);
+    expect(waitsForInFlight(budgets, { attachment_bytes: 48 * MiB, archive_bytes: 12 * MiB, files: 180 }, nothing)).toBe(false);
+
+    const fourth = grantBudget(t.db, { ...request(43, sender), inFlightPatienceMs: 60_000 });
+    await sleep(300);
+    const granted = async (n: number) => (await t.pool.query("select 1 from budget_grants where raw_sha256 = $1", [request(n).rawSha256])).rowCount;
+    // Taking its grant now would have given it 20 files and no archive bytes: it waits instead.
+    expect(await granted(43)).toBe(0);
+    await settleBudget(t.db, mailboxId, request(40).rawSha256, { attachmentBytes: MiB, archiveBytes: 0, files: 2 });
+    expect(await fourth).toEqual(grantFor(budgets, { attachment_bytes: 33 * MiB, archive_bytes: 4 * MiB, files: 122 }));
+    expect(await fourth).toMatchObject({ archiveBytes: 8 * MiB, files: 60 });
+
+    // Nothing settles for the fifth: after its patience it gets what is left.
+    const fifth = await grantBudget(t.db, { ...request(44, sender), inFlightPatienceMs: 200 });
+    expect(fifth).toEqual(grantFor(budgets, { attachment_bytes: 49 * MiB, archive_bytes: 12 * MiB, files: 182 }));
+    expect(fifth).toMatchObject({ files: 18, archiveBytes: 0, senderLimited: { files: true, archiveBytes: true } });
+  });
+
+  it("count a mail given up at its whole grant, and not wait for it", async () => {
+    const sender = "cq-shuangqiao@example.cn";
+    for (const n of [50, 51]) await grantBudget(t.db, request(n, sender));
+    await closeGrant(t.db, mailboxId, request(50).rawSha256);
+    const { rows } = await t.pool.query(
+      "select used_attachment_bytes::int as a, used_archive_bytes::int as b, used_files as f from budget_grants where raw_sha256 = $1",
+      [request(50).rawSha256],
+    );
+    expect(rows).toEqual([{ a: 16 * MiB, b: 8 * MiB, f: 60 }]);
+    await settleBudget(t.db, mailboxId, request(51).rawSha256, { attachmentBytes: 0, archiveBytes: 4 * MiB, files: 1 });
+    // Nothing in flight now: a patient grant is taken at once, with mail 50 counted whole.
+    expect(await grantBudget(t.db, { ...request(52, sender), inFlightPatienceMs: 60_000 })).toEqual(
+      grantFor(budgets, { attachment_bytes: 16 * MiB, archive_bytes: 12 * MiB, files: 61 }),
+    );
   });
 
   it("count only mails received within the window", async () => {

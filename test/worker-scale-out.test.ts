@@ -90,6 +90,50 @@ describe("workers side by side on one queue", () => {
     expect(acks.rows).toEqual([{ status: "queued", mails: MAILS, n: MAILS }]);
     expect((await queues.queue("send").getJobCounts("waiting")).waiting).toBe(MAILS);
   });
+
+  it("unpacks the archives of a school's mails taken at once, none refused for the others' reservations", async () => {
+    // Four mails of one school in flight together, each reserving the per-mail 2 GiB of
+    // archive bytes against the school's 6 GiB: the last one used to be granted nothing.
+    const zipped = [];
+    for (let i = 0; i < 4; i++) {
+      const raw = await new MailComposer({
+        from: "rczj@example.cn",
+        to: "112812581@qq.com",
+        subject: `活动材料 ${i}`,
+        text: "材料见压缩包。",
+        messageId: `<zip-${i}@example.cn>`,
+        attachments: [{ filename: `材料${i}.zip`, content: fixture("archives/macos-utf8.zip") }],
+      })
+        .compile()
+        .build();
+      zipped.push(
+        await storeIngestJob(blobs, raw, {
+          campaignId: jobs[0]!.campaignId,
+          mailboxId: jobs[0]!.mailboxId,
+          uid: 100 + i,
+          internalDate: "2022-05-16T03:00:00.000Z",
+        }),
+      );
+    }
+    const worker = startWorker({ db: t.db, blobs, queues, logger, redisUrl, prefix, concurrency: 4, parserThreads: 1 });
+    try {
+      await queues.addBulk(
+        "mail.ingest",
+        zipped.map((data) => ({ data, jobId: jobIds.ingest(data) })),
+      );
+      await waitFor(async () => (await t.pool.query("select count(*)::int as n from messages where subject like '活动材料%'")).rows[0].n === 4);
+    } finally {
+      await worker.stop();
+    }
+    const members = await t.pool.query(
+      "select count(*)::int as n from documents d join messages m on m.id = d.message_id where m.subject like '活动材料%' and d.origin = 'archive'",
+    );
+    expect(members.rows[0].n).toBe(4);
+    const refused = await t.pool.query(
+      "select code from findings f join messages m on m.id = f.message_id where m.subject like '活动材料%' and f.code like '%budget%'",
+    );
+    expect(refused.rows).toEqual([]);
+  });
 });
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {

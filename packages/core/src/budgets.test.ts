@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { budgetFinding, budgetsSchema, defaultBudgets, grantFor } from "./budgets.ts";
+import { budgetFinding, budgetsSchema, defaultBudgets, grantFor, waitsForInFlight } from "./budgets.ts";
 
 const GiB = 1024 ** 3;
 
@@ -36,5 +36,19 @@ describe("disk budgets", () => {
   it("tell the clerk which budget ran out, in Chinese", () => {
     expect(budgetFinding("archive_bytes", false, defaultBudgets, "视频.zip").message).toContain("单封邮件的上限（2.0 GB）");
     expect(budgetFinding("files", true, defaultBudgets, null)).toMatchObject({ code: "sender_budget_files", severity: "error" });
+  });
+
+  it("wait for mails in flight only when their reservations, not the sender's use or the mail's own size, cut the grant", () => {
+    const none = { attachment_bytes: 0, archive_bytes: 0, files: 0 };
+    // Six mails in flight hold 3,000 files: the seventh would get none.
+    const sixInFlight = { attachment_bytes: 6 * 1_000_000, archive_bytes: 0, files: 3000 };
+    expect(waitsForInFlight(defaultBudgets, none, sixInFlight)).toBe(true);
+    // The same 3,000 files really stored: waiting frees nothing.
+    expect(waitsForInFlight(defaultBudgets, sixInFlight, none)).toBe(false);
+    // Reservations that leave the mail its whole grant: nothing to wait for.
+    expect(waitsForInFlight(defaultBudgets, none, { attachment_bytes: 8 * GiB, archive_bytes: 4 * GiB, files: 2500 })).toBe(false);
+    // Only attachment bytes are short, and a 300 KB mail cannot use more than what is left.
+    expect(waitsForInFlight(defaultBudgets, none, { attachment_bytes: 10 * GiB - 1_000_000, archive_bytes: 0, files: 0 }, 1_200_000)).toBe(true);
+    expect(waitsForInFlight(defaultBudgets, none, { attachment_bytes: 10 * GiB - 2_000_000, archive_bytes: 0, files: 0 }, 1_200_000)).toBe(false);
   });
 });

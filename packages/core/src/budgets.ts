@@ -85,6 +85,23 @@ export function grantFor(budgets: Budgets, senderUsed: Allowance, mailBytes = Nu
   };
 }
 
+/**
+ * Whether a mail should wait rather than take its grant now: the sender's mails in flight hold
+ * their whole grants until they are filed, and it is those reservations, not what the sender
+ * really stored, that cut this mail's grant. They settle within seconds; a grant taken now
+ * would refuse files the sender is entitled to (the database function baosong_grant_budget
+ * applies the same rule).
+ */
+export function waitsForInFlight(budgets: Budgets, settled: Allowance, inFlight: Allowance, mailBytes = Number.POSITIVE_INFINITY): boolean {
+  const now = grantFor(budgets, sumOf(settled, inFlight), mailBytes);
+  const later = grantFor(budgets, settled, mailBytes);
+  return later.attachmentBytes > now.attachmentBytes || later.archiveBytes > now.archiveBytes || later.files > now.files;
+}
+
+function sumOf(a: Allowance, b: Allowance): Allowance {
+  return { attachment_bytes: a.attachment_bytes + b.attachment_bytes, archive_bytes: a.archive_bytes + b.archive_bytes, files: a.files + b.files };
+}
+
 export type BudgetBreach = "attachment_bytes" | "archive_bytes" | "files";
 
 /** The finding for a breached budget; `bySender` when the sender's allowance was what ran out. */

@@ -1,6 +1,6 @@
 import { Worker, type Job } from "bullmq";
 import { finding } from "@baosong/core";
-import { fileMessage, type Database } from "@baosong/db";
+import { closeGrant, fileMessage, type Database } from "@baosong/db";
 import type { BlobStore } from "@baosong/blobs";
 import { DocumentParser, defaultParserThreads } from "@baosong/documents";
 import { closeBullmq, jobs, redisConnection, type JobQueues } from "@baosong/queue";
@@ -103,4 +103,5 @@ async function recordUnfiled(db: Database, job: Job): Promise<void> {
     findings: [{ ...finding("error", "mail_unreadable", "系统未能读取这封邮件，已原样保存，管理员会人工处理。", null), position: null }],
     largeAttachments: [],
   });
+  await closeGrant(db, data.mailboxId, data.rawSha256);
 }

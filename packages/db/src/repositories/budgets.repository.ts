@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
 import type { BudgetGrant, Budgets } from "@baosong/core";
 import { prepared, withConnection, type Database, type Executor } from "../client.ts";
@@ -11,16 +12,34 @@ export interface GrantRequest {
   budgets: Budgets;
   /** What the raw mail's size allows its plain attachments to add up to (see grantFor). */
   mailBytes?: number;
+  /**
+   * How long to wait for the sender's mails in flight when their reservations are what cut
+   * this grant (waitsForInFlight); after that the grant is what is left. Default a minute.
+   */
+  inFlightPatienceMs?: number;
 }
+
+/** Longer than a mail of videos takes to unpack and file; a stuck one must not hold the next for ever. */
+const IN_FLIGHT_PATIENCE_MS = 60_000;
 
 /**
  * What this mail may store: the per-mail budget, cut to what its sender has left within the
  * window around the mail's received time (grantFor's rule, applied by the database function
  * baosong_grant_budget). Atomic per sender (an advisory lock held while the sender's use is
  * summed and the grant written), so two workers cannot both spend the same allowance; a
- * repeated job gets its first grant back. One round trip.
+ * repeated job gets its first grant back. One round trip, unless the sender's other mails in
+ * flight hold what this one needs: then it asks again as they settle, for a while.
  */
 export async function grantBudget(db: Database, r: GrantRequest): Promise<BudgetGrant> {
+  const patientUntil = Date.now() + (r.inFlightPatienceMs ?? IN_FLIGHT_PATIENCE_MS);
+  for (let pauseMs = 20; ; pauseMs = Math.min(pauseMs * 2, 500)) {
+    const row = await grantRow(db, r, Date.now() < patientUntil);
+    if (!row.waiting) return grantOf(row);
+    await sleep(pauseMs);
+  }
+}
+
+async function grantRow(db: Database, r: GrantRequest, wait: boolean): Promise<GrantRow> {
   const sender = r.sender?.trim().toLowerCase() ?? "";
   const { per_mail: mail, per_sender: bySender } = r.budgets;
   const mailBytes = r.mailBytes === undefined || !Number.isFinite(r.mailBytes) ? null : Math.floor(r.mailBytes);
@@ -40,13 +59,14 @@ export async function grantBudget(db: Database, r: GrantRequest): Promise<Budget
         bySender.archive_bytes,
         bySender.files,
         mailBytes,
+        wait,
       ]),
     ),
   );
-  return grantOf(rows[0]!);
+  return rows[0]!;
 }
 
-const GRANT_BUDGET = "select * from baosong_grant_budget($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+const GRANT_BUDGET = "select * from baosong_grant_budget($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
 
 /** What a mail really stored, against its grant. */
 export interface BudgetUse {
@@ -62,12 +82,27 @@ export async function settleBudget(db: Executor, mailboxId: number, rawSha256: s
     where mailbox_id = ${mailboxId} and raw_sha256 = ${rawSha256}`);
 }
 
+/**
+ * A mail given up (it could not be filed): what it stored is unknown, so its grant counts as
+ * used, whole, as it did while in flight; but it is no longer in flight, so the sender's next
+ * mails do not wait for it to settle.
+ */
+export async function closeGrant(db: Executor, mailboxId: number, rawSha256: string): Promise<void> {
+  await db.execute(sql`update budget_grants
+    set used_attachment_bytes = coalesce(used_attachment_bytes, granted_attachment_bytes),
+        used_archive_bytes = coalesce(used_archive_bytes, granted_archive_bytes),
+        used_files = coalesce(used_files, granted_files)
+    where mailbox_id = ${mailboxId} and raw_sha256 = ${rawSha256}`);
+}
+
 /** A budget_grants row's grant columns as node-pg gives them (bigint as text). */
 interface GrantRow {
   granted_attachment_bytes: string;
   granted_archive_bytes: string;
   granted_files: number;
   sender_limited: string[];
+  /** Nothing granted: the sender's mails in flight hold what this one needs; ask again. */
+  waiting: boolean;
 }
 
 function grantOf(row: GrantRow): BudgetGrant {
