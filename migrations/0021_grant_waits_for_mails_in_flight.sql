@@ -69,3 +69,50 @@ BEGIN
 			], NULL))
 		RETURNING g.granted_attachment_bytes, g.granted_archive_bytes, g.granted_files, g.sender_limited, false;
 END $$;
+--> statement-breakpoint
+-- The archive part of a grant, asked for only when the mail turns out to hold an archive: the
+-- first grant then reserves no archive bytes (p_mail_archive_bytes 0), so a school's mails
+-- without archives (most of them) do not hold 2 GiB each of its 6 GiB, nor wait for each other.
+-- Same lock, same rule (and the same wait) as above, for this one allowance. The mail's row
+-- exists (its first grant); once it is settled the grant is what it was.
+CREATE FUNCTION "baosong_grant_archive_budget"(
+	p_campaign_id integer, p_mailbox_id integer, p_raw_sha256 text, p_sender text, p_received_at timestamptz,
+	p_window_hours integer, p_mail_archive_bytes bigint, p_sender_archive_bytes bigint, p_wait boolean
+) RETURNS TABLE (granted_archive_bytes bigint, sender_limited text[], waiting boolean)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+	own_id bigint;
+	own_settled boolean;
+	settled bigint;
+	flight bigint;
+	left_archive bigint;
+BEGIN
+	PERFORM pg_advisory_xact_lock(hashtextextended('budget:' || p_campaign_id || ':' || p_sender, 0));
+	SELECT g.id, g.used_archive_bytes IS NOT NULL INTO own_id, own_settled
+		FROM budget_grants g WHERE g.mailbox_id = p_mailbox_id AND g.raw_sha256 = p_raw_sha256;
+	IF own_id IS NULL THEN
+		RAISE EXCEPTION 'no budget grant for mail % of mailbox %', p_raw_sha256, p_mailbox_id;
+	END IF;
+	IF own_settled THEN
+		RETURN QUERY SELECT g.granted_archive_bytes, g.sender_limited, false FROM budget_grants g WHERE g.id = own_id;
+		RETURN;
+	END IF;
+	SELECT coalesce(sum(g.used_archive_bytes), 0),
+	       coalesce(sum(g.granted_archive_bytes) FILTER (WHERE g.used_archive_bytes IS NULL), 0)
+		INTO settled, flight
+		FROM budget_grants g
+		WHERE g.campaign_id = p_campaign_id AND g.sender = p_sender AND g.id <> own_id
+		  AND g.received_at > p_received_at - p_window_hours * interval '1 hour'
+		  AND g.received_at < p_received_at + p_window_hours * interval '1 hour';
+	left_archive := greatest(0, p_sender_archive_bytes - settled - flight);
+	IF p_wait AND least(p_mail_archive_bytes, greatest(0, p_sender_archive_bytes - settled)) > least(p_mail_archive_bytes, left_archive) THEN
+		RETURN QUERY SELECT NULL::bigint, NULL::text[], true;
+		RETURN;
+	END IF;
+	RETURN QUERY UPDATE budget_grants AS g
+		SET granted_archive_bytes = least(p_mail_archive_bytes, left_archive),
+		    sender_limited = array_remove(g.sender_limited, 'archiveBytes')
+		      || CASE WHEN left_archive < p_mail_archive_bytes THEN ARRAY['archiveBytes'] ELSE ARRAY[]::text[] END
+		WHERE g.id = own_id
+		RETURNING g.granted_archive_bytes, g.sender_limited, false;
+END $$;

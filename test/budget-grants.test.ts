@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setTimeout as sleep } from "node:timers/promises";
 import { budgetsSchema, grantFor, waitsForInFlight } from "@baosong/core";
-import { closeGrant, grantBudget, settleBudget } from "@baosong/db";
+import { closeGrant, grantArchiveBudget, grantBudget, settleBudget } from "@baosong/db";
 import { createTestDatabase, type TestDatabase } from "./support/database.ts";
 import { applyTestCampaign } from "./support/campaign.ts";
 
@@ -89,6 +89,30 @@ describe("budget grants", () => {
     const fifth = await grantBudget(t.db, { ...request(44, sender), inFlightPatienceMs: 200 });
     expect(fifth).toEqual(grantFor(budgets, { attachment_bytes: 49 * MiB, archive_bytes: 12 * MiB, files: 182 }));
     expect(fifth).toMatchObject({ files: 18, archiveBytes: 0, senderLimited: { files: true, archiveBytes: true } });
+  });
+
+  it("reserve archive bytes only for a mail found to hold an archive, by the same rule and wait", async () => {
+    const sender = "cq-tongliang@example.cn";
+    const later = (n: number, patience = 0) => ({ ...request(n, sender), archivesLater: true, inFlightPatienceMs: patience });
+    // Four mails in flight that hold no archive reserve none of the sender's 12 MiB.
+    for (const n of [60, 61, 62, 63]) expect(await grantBudget(t.db, later(n))).toMatchObject({ archiveBytes: 0, senderLimited: { archiveBytes: false } });
+    expect(await grantArchiveBudget(t.db, later(60))).toEqual({ archiveBytes: 8 * MiB, senderLimited: false });
+    // A repeated job, still in flight, is answered by the rule again; nothing else changed.
+    expect(await grantArchiveBudget(t.db, later(60))).toEqual({ archiveBytes: 8 * MiB, senderLimited: false });
+    // Mail 60's hold leaves 4 MiB: mail 61 waits for it, and gets the rest once its patience is spent.
+    const patient = grantArchiveBudget(t.db, later(61, 60_000));
+    await sleep(300);
+    const granted = async (n: number) =>
+      Number(
+        (await t.pool.query("select granted_archive_bytes from budget_grants where raw_sha256 = $1", [request(n).rawSha256])).rows[0].granted_archive_bytes,
+      );
+    expect(await granted(61)).toBe(0);
+    await settleBudget(t.db, mailboxId, request(60).rawSha256, { attachmentBytes: 0, archiveBytes: MiB, files: 3 });
+    expect(await patient).toEqual({ archiveBytes: 8 * MiB, senderLimited: false });
+    expect(await grantArchiveBudget(t.db, later(62))).toEqual({ archiveBytes: 3 * MiB, senderLimited: true });
+    // Once settled, the grant is what it was.
+    await settleBudget(t.db, mailboxId, request(62).rawSha256, { attachmentBytes: 0, archiveBytes: 3 * MiB, files: 1 });
+    expect(await grantArchiveBudget(t.db, later(62))).toEqual({ archiveBytes: 3 * MiB, senderLimited: true });
   });
 
   it("count a mail given up at its whole grant, and not wait for it", async () => {

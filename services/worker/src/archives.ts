@@ -4,6 +4,13 @@ import { detectMediaType, type ReadPart } from "@baosong/mail";
 
 const HEAD_BYTES = 4100;
 
+/** Bytes and files all of a mail's archives may unpack to, together. */
+export interface ArchiveBudget {
+  bytes: number;
+  files: number;
+  ratio?: Pick<UnpackLimits, "maxRatio" | "ratioMinBytes">;
+}
+
 /**
  * Zip, 7z and rar attachments are unpacked (nested ones too): each member becomes a part of
  * its own, named `archive.zip/inner/name.xlsx`, so it is classified and read like any file.
@@ -12,12 +19,10 @@ const HEAD_BYTES = 4100;
 export async function expandArchives(
   blobs: BlobStore,
   parts: readonly ReadPart[],
-  /** The mail's budget: bytes and files all its archives may unpack to, together. */
-  budget: { bytes: number; files: number; ratio?: Pick<UnpackLimits, "maxRatio" | "ratioMinBytes"> } = {
-    bytes: Number.POSITIVE_INFINITY,
-    files: Number.POSITIVE_INFINITY,
-  },
+  /** The mail's budget, or how to get it: asked for once, at the first archive, if there is one. */
+  budgetOrAsk: ArchiveBudget | (() => Promise<ArchiveBudget>) = { bytes: Number.POSITIVE_INFINITY, files: Number.POSITIVE_INFINITY },
 ): Promise<{ parts: ReadPart[]; problems: UnpackProblem[]; storedBytes: number }> {
+  let budget = typeof budgetOrAsk === "function" ? null : budgetOrAsk;
   const out = [...parts];
   const problems: UnpackProblem[] = [];
   let storedBytes = 0;
@@ -26,6 +31,7 @@ export async function expandArchives(
   for (const part of parts) {
     const format = archiveFormatOf(await headOf(blobs, part.blobKey), part.mediaType);
     if (!format) continue;
+    budget ??= await (budgetOrAsk as () => Promise<ArchiveBudget>)();
     const limits: UnpackLimits = {
       ...defaultUnpackLimits,
       ...budget.ratio,

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from "bullmq";
 import { defaultUnpackLimits, type UnpackProblem } from "@baosong/archives";
 import { providerAuthservIds, type BudgetGrant, type FileContent, type Finding, type MailFacts } from "@baosong/core";
-import { grantBudget, type CampaignContext } from "@baosong/db";
+import { grantArchiveBudget, grantBudget, type CampaignContext, type GrantRequest } from "@baosong/db";
 import { defaultFileReadLimits, type DocumentParser } from "@baosong/documents";
 import type { Logger } from "@baosong/log";
 import { BlobNotFoundError, type BlobStore } from "@baosong/blobs";
@@ -42,7 +42,7 @@ export async function readWithinBudget(
   log: Logger,
 ): Promise<BudgetedRead> {
   const budgets = ctx.campaign.budgets;
-  const grant = await grantBudget(d.db, {
+  const request: GrantRequest = {
     campaignId: ctx.id,
     mailboxId: data.mailboxId,
     rawSha256: data.rawSha256,
@@ -52,13 +52,20 @@ export async function readWithinBudget(
     // A forward counts as an attachment and its files again, once per level: each level holds
     // at most the raw mail's bytes.
     mailBytes: data.sizeBytes * (MAX_FORWARD_DEPTH + 1),
-  });
+    // Archive bytes only for a mail that has an archive, when it comes to it (below).
+    archivesLater: true,
+  };
+  let grant = await grantBudget(d.db, request);
   const limits = { ...defaultReadLimits, maxTotalBytes: grant.attachmentBytes, maxParts: Math.min(defaultReadLimits.maxParts, grant.files) };
   const { read, rejection } = await readOrRefuse(d.blobs, data.rawKey, () => readMessage(d.blobs.open(data.rawKey), d.blobs, limits));
   const readBytes = read.parts.reduce((n, p) => n + p.sizeBytes, 0);
   const forwarded = await expandForwarded(d.blobs, read.parts, grant.attachmentBytes - readBytes);
   const ratio = { maxRatio: budgets.archive_ratio.max, ratioMinBytes: budgets.archive_ratio.min_bytes };
-  const unpacked = await expandArchives(d.blobs, forwarded.parts, { bytes: grant.archiveBytes, files: grant.files - forwarded.parts.length, ratio });
+  const unpacked = await expandArchives(d.blobs, forwarded.parts, async () => {
+    const archives = await grantArchiveBudget(d.db, request);
+    grant = { ...grant, archiveBytes: archives.archiveBytes, senderLimited: { ...grant.senderLimited, archiveBytes: archives.senderLimited } };
+    return { bytes: grant.archiveBytes, files: grant.files - forwarded.parts.length, ratio };
+  });
   const { contents, mediaTypes } = await readContents(d.blobs, unpacked.parts, parser, d.fileLimits ?? defaultFileReadLimits, log);
   const mail: UnpackedMail = {
     ...read,

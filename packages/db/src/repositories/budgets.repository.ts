@@ -17,6 +17,11 @@ export interface GrantRequest {
    * this grant (waitsForInFlight); after that the grant is what is left. Default a minute.
    */
   inFlightPatienceMs?: number;
+  /**
+   * Reserve no archive bytes now: they are asked for with grantArchiveBudget once the mail
+   * turns out to hold an archive, so mails without one (most) hold none of the sender's.
+   */
+  archivesLater?: boolean;
 }
 
 /** Longer than a mail of videos takes to unpack and file; a stuck one must not hold the next for ever. */
@@ -31,10 +36,46 @@ const IN_FLIGHT_PATIENCE_MS = 60_000;
  * flight hold what this one needs: then it asks again as they settle, for a while.
  */
 export async function grantBudget(db: Database, r: GrantRequest): Promise<BudgetGrant> {
+  return grantOf(await patiently(r, (wait) => grantRow(db, r, wait)));
+}
+
+/**
+ * The archive bytes of a mail granted with `archivesLater`, now that it holds an archive: the
+ * per-mail allowance cut to what the sender has left, by the same rule, lock and wait as
+ * grantBudget (baosong_grant_archive_budget). A repeated job is asked again until the mail is
+ * settled; then it gets the grant it had.
+ */
+export async function grantArchiveBudget(db: Database, r: GrantRequest): Promise<{ archiveBytes: number; senderLimited: boolean }> {
+  const sender = r.sender?.trim().toLowerCase() ?? "";
+  const row = await patiently(r, async (wait) => {
+    const { rows } = await withConnection(db, (client) =>
+      client.query<Pick<GrantRow, "granted_archive_bytes" | "sender_limited" | "waiting">>(
+        prepared(client, "grant_archive_budget", GRANT_ARCHIVE_BUDGET, [
+          r.campaignId,
+          r.mailboxId,
+          r.rawSha256,
+          sender,
+          r.receivedAt,
+          r.budgets.per_sender.window_hours,
+          r.budgets.per_mail.archive_bytes,
+          r.budgets.per_sender.archive_bytes,
+          wait,
+        ]),
+      ),
+    );
+    return rows[0]!;
+  });
+  return { archiveBytes: Number(row.granted_archive_bytes), senderLimited: row.sender_limited.includes("archiveBytes") };
+}
+
+const GRANT_ARCHIVE_BUDGET = "select * from baosong_grant_archive_budget($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+/** Asks with the wait for mails in flight until the request's patience is spent, then without. */
+async function patiently<T extends { waiting: boolean }>(r: GrantRequest, ask: (wait: boolean) => Promise<T>): Promise<T> {
   const patientUntil = Date.now() + (r.inFlightPatienceMs ?? IN_FLIGHT_PATIENCE_MS);
   for (let pauseMs = 20; ; pauseMs = Math.min(pauseMs * 2, 500)) {
-    const row = await grantRow(db, r, Date.now() < patientUntil);
-    if (!row.waiting) return grantOf(row);
+    const row = await ask(Date.now() < patientUntil);
+    if (!row.waiting) return row;
     await sleep(pauseMs);
   }
 }
@@ -53,7 +94,7 @@ async function grantRow(db: Database, r: GrantRequest, wait: boolean): Promise<G
         r.receivedAt,
         bySender.window_hours,
         mail.attachment_bytes,
-        mail.archive_bytes,
+        r.archivesLater ? 0 : mail.archive_bytes,
         mail.files,
         bySender.attachment_bytes,
         bySender.archive_bytes,
