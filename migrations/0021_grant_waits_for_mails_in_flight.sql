@@ -5,7 +5,7 @@
 -- reservations of mails in flight (not what the sender really stored) that cut this grant,
 -- nothing is granted and `waiting` says to ask again shortly: in-flight mails settle within
 -- seconds. grantBudget asks with p_wait for a while, then without it, and gets what is left.
--- The 13-argument function stays for workers of the previous release during an upgrade.
+-- The 13-argument function stays for workers of the previous release during an upgrade (below).
 CREATE FUNCTION "baosong_grant_budget"(
 	p_campaign_id integer, p_mailbox_id integer, p_raw_sha256 text, p_sender text, p_received_at timestamptz,
 	p_window_hours integer,
@@ -116,3 +116,19 @@ BEGIN
 		WHERE g.id = own_id
 		RETURNING g.granted_archive_bytes, g.sender_limited, false;
 END $$;
+--> statement-breakpoint
+-- The 13-argument grant of 0019, kept for workers of the previous release during an upgrade,
+-- now answers through the one above (never waiting, which is what it did): one rule in force.
+CREATE OR REPLACE FUNCTION "baosong_grant_budget"(
+	p_campaign_id integer, p_mailbox_id integer, p_raw_sha256 text, p_sender text, p_received_at timestamptz,
+	p_window_hours integer,
+	p_mail_attachment_bytes bigint, p_mail_archive_bytes bigint, p_mail_files integer,
+	p_sender_attachment_bytes bigint, p_sender_archive_bytes bigint, p_sender_files integer,
+	p_mail_bytes bigint
+) RETURNS TABLE (granted_attachment_bytes bigint, granted_archive_bytes bigint, granted_files integer, sender_limited text[])
+LANGUAGE sql VOLATILE AS $$
+	SELECT g.granted_attachment_bytes, g.granted_archive_bytes, g.granted_files, g.sender_limited
+	FROM baosong_grant_budget(p_campaign_id, p_mailbox_id, p_raw_sha256, p_sender, p_received_at, p_window_hours,
+		p_mail_attachment_bytes, p_mail_archive_bytes, p_mail_files,
+		p_sender_attachment_bytes, p_sender_archive_bytes, p_sender_files, p_mail_bytes, false) g
+$$;

@@ -131,6 +131,27 @@ describe("budget grants", () => {
     );
   });
 
+  it("answer a worker of the previous release (the 13-argument grant) by the same rule, without waiting", async () => {
+    const sender = "cq-yongchuan@example.cn";
+    await grantBudget(t.db, request(70, sender));
+    const { rows } = await t.pool.query("select * from baosong_grant_budget($1, $2, $3, $4, $5, 24, $6, $7, $8, $9, $10, $11, null)", [
+      campaignId,
+      mailboxId,
+      request(71).rawSha256,
+      sender,
+      request(71).receivedAt,
+      16 * MiB,
+      8 * MiB,
+      60,
+      64 * MiB,
+      12 * MiB,
+      200,
+    ]);
+    expect(rows).toEqual([
+      { granted_attachment_bytes: String(16 * MiB), granted_archive_bytes: String(4 * MiB), granted_files: 60, sender_limited: ["archiveBytes"] },
+    ]);
+  });
+
   it("count only mails received within the window", async () => {
     const later = new Date("2022-05-18T02:00:00Z");
     expect((await grantBudget(t.db, request(20, "ym@example.cn", later))).archiveBytes).toBe(8 * MiB);

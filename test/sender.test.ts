@@ -414,8 +414,7 @@ describe("sender", () => {
     await first.stop();
     running.splice(running.indexOf(first), 1);
     expect(peer.received).toHaveLength(1);
-    const waiting = [];
-    for (const id of ids) if ((await row(id)).status !== "sent") waiting.push(await row(id));
+    const waiting = (await Promise.all(ids.map(row))).filter((r) => r.status !== "sent");
     expect(waiting).toHaveLength(2);
     for (const r of waiting) expect(r).toMatchObject({ status: "queued", attempts: 0, claimedAt: null, handedOverAt: null });
     expect(logLines.filter((l) => l.includes("row given back before its turn to send"))).toHaveLength(2);

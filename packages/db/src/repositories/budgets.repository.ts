@@ -46,7 +46,6 @@ export async function grantBudget(db: Database, r: GrantRequest): Promise<Budget
  * settled; then it gets the grant it had.
  */
 export async function grantArchiveBudget(db: Database, r: GrantRequest): Promise<{ archiveBytes: number; senderLimited: boolean }> {
-  const sender = r.sender?.trim().toLowerCase() ?? "";
   const row = await patiently(r, async (wait) => {
     const { rows } = await withConnection(db, (client) =>
       client.query<Pick<GrantRow, "granted_archive_bytes" | "sender_limited" | "waiting">>(
@@ -54,7 +53,7 @@ export async function grantArchiveBudget(db: Database, r: GrantRequest): Promise
           r.campaignId,
           r.mailboxId,
           r.rawSha256,
-          sender,
+          senderOf(r),
           r.receivedAt,
           r.budgets.per_sender.window_hours,
           r.budgets.per_mail.archive_bytes,
@@ -80,8 +79,12 @@ async function patiently<T extends { waiting: boolean }>(r: GrantRequest, ask: (
   }
 }
 
+/** Grants are kept per sender address, compared without case; mails without a From share "". */
+function senderOf(r: GrantRequest): string {
+  return r.sender?.trim().toLowerCase() ?? "";
+}
+
 async function grantRow(db: Database, r: GrantRequest, wait: boolean): Promise<GrantRow> {
-  const sender = r.sender?.trim().toLowerCase() ?? "";
   const { per_mail: mail, per_sender: bySender } = r.budgets;
   const mailBytes = r.mailBytes === undefined || !Number.isFinite(r.mailBytes) ? null : Math.floor(r.mailBytes);
   const { rows } = await withConnection(db, (client) =>
@@ -90,7 +93,7 @@ async function grantRow(db: Database, r: GrantRequest, wait: boolean): Promise<G
         r.campaignId,
         r.mailboxId,
         r.rawSha256,
-        sender,
+        senderOf(r),
         r.receivedAt,
         bySender.window_hours,
         mail.attachment_bytes,

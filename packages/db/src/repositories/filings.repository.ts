@@ -185,7 +185,7 @@ function record(w: Written, row: object): Record<string, unknown> {
 
 /**
  * Rows as a jsonb parameter. JSON.stringify writes a lone surrogate (a string cut inside an emoji)
- * as a \udXXXX escape, which jsonb refuses; as a text parameter it became U+FFFD, so it does here.
+ * as a lone \uD83D-style escape, which jsonb refuses; as a text parameter it became U+FFFD, so it does here.
  */
 function json(value: unknown): string {
   const text = JSON.stringify(value);
