@@ -1,6 +1,6 @@
 import { and, eq, notInArray, sql } from "drizzle-orm";
 import { campaignSchema, zonedToInstant, type Campaign, type RosterEntry } from "@baosong/core";
-import type { Database, Executor } from "../client.ts";
+import { plainQuery, type Database, type Executor } from "../client.ts";
 import { campaigns, mailboxes, requirements, schools } from "../schema/campaigns.ts";
 
 export interface AppliedCampaign {
@@ -120,8 +120,9 @@ const MAX_CACHED_CONTEXTS = 64;
 
 /** The campaign as the services read it: the stored config, re-validated, and the roster with ids. Treat it as read-only. */
 export async function loadCampaignContext(db: Executor, campaignId: number): Promise<CampaignContext> {
-  const [current] = await db.select({ version: sql<string>`xmin::text` }).from(campaigns).where(eq(campaigns.id, campaignId));
-  return campaignContextAt(db, campaignId, current?.version ?? null);
+  // Plain SQL: once per mail, where the query builder cost more CPU than the statement.
+  const { rows } = await plainQuery(db, "select xmin::text as version from campaigns where id = $1", [campaignId]);
+  return campaignContextAt(db, campaignId, (rows[0]?.version as string | undefined) ?? null);
 }
 
 /**
