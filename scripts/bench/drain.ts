@@ -10,7 +10,7 @@ import { waitUntil, type BenchRun, type BenchServers, type Launched } from "./wo
 
 /** The roles of `baosong start` that take a mail from the mailbox to its 回执. */
 export const PIPELINE_ROLES = ["poller", "worker", "sender", "scheduler"];
-const DRAIN_LIMIT_MS = Number(process.env.BENCH_LIMIT_SECONDS ?? 600) * 1000;
+export const DRAIN_LIMIT_MS = Number(process.env.BENCH_LIMIT_SECONDS ?? 600) * 1000;
 
 export type Log = (line: string) => void;
 

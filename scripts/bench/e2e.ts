@@ -6,7 +6,7 @@ import { formatProfile, summarizeProfileDir } from "./profile-summary.ts";
 import { jsonLine, markdownTable, type Measurement } from "./measurement.ts";
 import { digestRows } from "./digest.ts";
 import type { Log } from "./drain.ts";
-import { burstRows, profiledRun, scaleRows, typicalRows } from "./pipeline-rows.ts";
+import { burstRows, profiledRun, roleRows, scaleRows, typicalRows } from "./pipeline-rows.ts";
 import { startupRows } from "./startup-rows.ts";
 import { steadyRows } from "./steady-row.ts";
 import { BENCH_PER_MINUTE, killAllLaunched, startServers, type BenchServers } from "./world.ts";
@@ -14,12 +14,12 @@ import { BENCH_PER_MINUTE, killAllLaunched, startServers, type BenchServers } fr
 /**
  * `pnpm bench e2e [--only ROWS] [--readme]`: issue #11's table, end to end. Builds dist,
  * starts a private Postgres, Redis, Dovecot and SMTP sink, and measures Baosong as it ships
- * against the ceiling measured in the same run. ROWS is a comma list of 1–9 and `profile`;
+ * against the ceiling measured in the same run. ROWS is a comma list of 1–9, 3r and `profile`;
  * --readme puts the figures of a full run into README.md's Performance section.
  *
  *   BENCH_REPEATS=n        repeats of every row (default: 3, or less where a row is long)
  *   BENCH_MAILS=300        typical mails (rows 1, 2, profile)
- *   BENCH_BURST=1000       small mails of the burst (rows 3, 4, 5)
+ *   BENCH_BURST=1000       small mails of the burst (rows 3, 3r, 4, 5)
  *   BENCH_STEADY_SECONDS=60, BENCH_SCHOOLS=10000, BENCH_IDLE_SECONDS=10
  *   BENCH_LIMIT_SECONDS=600  how long a drain may take before the row fails
  *   BENCH_KEEP=1           keep each run's logs (under the bench's temp directory)
@@ -35,6 +35,7 @@ const groups: Group[] = [
   { rows: ["8", "9"], repeats: 3, measure: startupRows },
   { rows: ["1", "2"], repeats: 3, measure: typicalRows },
   { rows: ["3", "4"], repeats: 3, measure: burstRows },
+  { rows: ["3r"], repeats: 3, measure: roleRows },
   { rows: ["5"], repeats: 1, measure: scaleRows },
   // One run of 30 mails: the samples are the repetition.
   { rows: ["6"], repeats: 1, measure: steadyRows },

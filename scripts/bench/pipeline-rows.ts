@@ -4,10 +4,12 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { fetchParseCeiling } from "./ceilings.ts";
 import { smallMail, typicalMail, type BenchMail } from "./corpus.ts";
-import { drain, type Drained, type Log, loadNote, mailsOf, noteOf, PIPELINE_ROLES } from "./drain.ts";
+import { DRAIN_LIMIT_MS, drain, type Drained, type Log, loadNote, mailsOf, noteOf, PIPELINE_ROLES } from "./drain.ts";
 import type { Measurement } from "./measurement.ts";
+import { groupCpuSeconds } from "./proc.ts";
 import { specFloorCeiling } from "./spec-floor.ts";
-import { createRun, type BenchServers } from "./world.ts";
+import { summarize } from "./stats.ts";
+import { createRun, waitUntil, type BenchRun, type BenchServers } from "./world.ts";
 
 /** Rows 1 and 2: typical mails, launch → filed and answered; CPU per mail. */
 export async function typicalRows(servers: BenchServers, repeats: number, log: Log): Promise<Measurement[]> {
@@ -234,4 +236,64 @@ export async function profiledRun(servers: BenchServers, log: Log): Promise<{ di
 
 function mb(mails: readonly BenchMail[]): number {
   return Math.round(mails.reduce((s, m) => s + m.raw.length, 0) / 1024 / 1024);
+}
+
+/**
+ * Row 3r: where the burst's time goes, role by role. The same 1,000 small mails, drained by
+ * `start poller` alone until every mail is secured (its jobs wait in the queue), then by
+ * `start worker` alone until every mail is filed (its 回执 wait in the outbox), then by
+ * `start sender` alone until every 回执 is sent: each role's CPU per mail (all threads of its
+ * process, start-up excluded) and drain time, with nothing else of Baosong's competing.
+ */
+export async function roleRows(servers: BenchServers, repeats: number, log: Log): Promise<Measurement[]> {
+  const count = Number(process.env.BENCH_BURST ?? 1000);
+  const roles = [
+    { role: "poller", what: "secured", done: "select count(*)::int as n from mail_receipts" },
+    { role: "worker", what: "filed", done: "select count(*)::int as n from messages" },
+    { role: "sender", what: "回执 sent", done: "select count(*)::int as n from outbox where kind = 'ack' and status = 'sent'" },
+  ];
+  const cpu = new Map<string, number[]>(roles.map((r) => [r.role, []]));
+  const seconds = new Map<string, number[]>(roles.map((r) => [r.role, []]));
+  for (let r = 1; r <= repeats; r++) {
+    const run = await createRun(servers, `roles${r}`);
+    try {
+      await run.append(mailsOf(smallMail, run.name, count));
+      for (const { role, what, done } of roles) {
+        const d = await drainRole(run, role, count, done);
+        cpu.get(role)!.push((1000 * d.cpuSeconds) / count);
+        seconds.get(role)!.push(d.seconds);
+        log(
+          `row 3r repeat ${r}: \`start ${role}\` alone: ${count} ${what} in ${d.seconds.toFixed(1)} s, ${((1000 * d.cpuSeconds) / count).toFixed(2)} ms CPU per mail`,
+        );
+      }
+    } finally {
+      await run.close();
+    }
+  }
+  return roles.map(({ role, what }) => ({
+    row: `3r-${role}`,
+    figure: `burst of ${count}, \`start ${role}\` alone until all ${what}: CPU per mail (drain time in the note)`,
+    unit: "ms",
+    values: cpu.get(role)!,
+    target: "— (where row 3's time goes)",
+    note: `median drain ${summarize(seconds.get(role)!).median.toFixed(2)} s`,
+  }));
+}
+
+async function drainRole(run: BenchRun, role: string, count: number, doneSql: string): Promise<{ seconds: number; cpuSeconds: number }> {
+  const p = run.launch([role]);
+  try {
+    const runningAt = await p.running;
+    const cpu0 = groupCpuSeconds(p.pid);
+    let reached = 0;
+    const doneAt = await waitUntil(
+      async () => (reached = Number((await run.pool.query(doneSql)).rows[0].n)) >= count,
+      DRAIN_LIMIT_MS,
+      () => `${run.name}: \`start ${role}\` reached ${reached} of ${count}`,
+      20,
+    );
+    return { seconds: (doneAt - runningAt) / 1000, cpuSeconds: groupCpuSeconds(p.pid) - cpu0 };
+  } finally {
+    await p.stop();
+  }
 }
