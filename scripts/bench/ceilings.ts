@@ -15,7 +15,8 @@ export interface CeilingResult {
   cpuSeconds: number;
 }
 
-function imapClient(servers: BenchServers, user: string, idle = false): ImapFlow {
+/** A bench IMAP client of the run's mailbox; `idle` for the steady row's watcher, else no IDLE at all. */
+export function imapClient(servers: Pick<BenchServers, "dovecot">, user: string, idle = false): ImapFlow {
   const client = new ImapFlow({
     host: servers.dovecot.host,
     port: servers.dovecot.port,

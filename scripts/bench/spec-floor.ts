@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Queue, Worker } from "bullmq";
-import { ImapFlow } from "imapflow";
 import { simpleParser } from "mailparser";
 import nodemailer from "nodemailer";
 import pg from "pg";
 import { startSmtpSink } from "./smtp-sink.ts";
-import { IMAP_CODE, type BenchServers } from "./world.ts";
+import { imapClient } from "./ceilings.ts";
+import type { BenchServers } from "./world.ts";
 
 /**
  * Ceiling S, the floor of SPEC §1's design: the least any implementation of the pipeline the
@@ -71,15 +71,7 @@ async function floorPass(servers: FloorServers, user: string, databaseUrl: strin
   const sendQueue = new Queue("send", { connection, prefix });
   const sink = await startSmtpSink();
   const transport = nodemailer.createTransport({ host: sink.host, port: sink.port, secure: false, pool: true, maxConnections: 1 });
-  const client = new ImapFlow({
-    host: servers.dovecot.host,
-    port: servers.dovecot.port,
-    secure: false,
-    auth: { user, pass: IMAP_CODE },
-    logger: false,
-    disableAutoIdle: true,
-  });
-  client.on("error", () => undefined);
+  const client = imapClient(servers, user);
   let total = 0;
   let filed = 0;
   let answered = 0;
