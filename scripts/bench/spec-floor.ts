@@ -189,7 +189,7 @@ async function floorPass(servers: FloorServers, user: string, databaseUrl: strin
     await sendQueue.close();
     transport.close();
     await sink.close();
-    await db.query("drop table if exists floor_documents, floor_outbox, floor_messages, floor_receipts").catch(() => undefined);
+    await db.query(DROP_FLOOR_TABLES).catch(() => undefined);
     await db.end().catch(() => undefined);
     await rm(blobDir, { recursive: true, force: true });
   }
@@ -218,8 +218,10 @@ async function putBlob(dir: string, bytes: Buffer): Promise<{ sha256: string; si
   return { sha256, size: bytes.length };
 }
 
+const DROP_FLOOR_TABLES = "drop table if exists floor_documents, floor_outbox, floor_messages, floor_receipts";
+
 async function createFloorTables(db: pg.Pool): Promise<void> {
-  await db.query("drop table if exists floor_documents, floor_outbox, floor_messages, floor_receipts");
+  await db.query(DROP_FLOOR_TABLES);
   await db.query(`
     create table floor_receipts (id bigserial primary key, uid int not null unique, raw_sha256 text not null, size_bytes int not null);
     create table floor_messages (id bigserial primary key, raw_sha256 text not null unique, message_id text, from_address text,
@@ -230,7 +232,7 @@ async function createFloorTables(db: pg.Pool): Promise<void> {
       to_address text, subject text, in_reply_to text, status text not null, claimed_at timestamptz, sent_at timestamptz)`);
 }
 
-/** A mail, its files and its 回执 in one statement, so one transaction; a repeat files once. */
+/** A mail, its files and its 回执 in one statement, so one transaction (each job runs once: checkFloor counts). */
 const FILE_MAIL = `
   with m as (
     insert into floor_messages (raw_sha256, message_id, from_address, subject, text_body)
